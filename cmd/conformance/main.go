@@ -1,0 +1,71 @@
+// Command conformance runs the servers the official Engine.IO v4 and
+// Socket.IO v5 test suites expect: an Engine.IO echo server at /engine.io/
+// with pingInterval 300 ms, pingTimeout 200 ms and maxPayload 1e6.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/heraldrt/herald/engine/eio"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
+	verbose := flag.Bool("v", false, "log debug lines")
+	flag.Parse()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(*addr, log); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr string, log *slog.Logger) error {
+	r := eio.NewReactor(eio.ReactorConfig{Logger: log})
+	echo, err := eio.NewServer(eio.Config{
+		PingInterval: 300 * time.Millisecond,
+		PingTimeout:  200 * time.Millisecond,
+		MaxPayload:   1e6,
+		Handler:      echoHandler{},
+	})
+	if err != nil {
+		return err
+	}
+	r.Mount("/engine.io/", echo)
+	if err := r.Start(addr); err != nil {
+		return err
+	}
+	log.Info("conformance server listening", "addr", r.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return r.Shutdown(shutdown)
+}
+
+// echoHandler sends every message back to its sender.
+type echoHandler struct{}
+
+func (echoHandler) OnOpen(*eio.Session) {}
+
+func (echoHandler) OnMessage(s *eio.Session, data []byte, binary bool) {
+	if binary {
+		s.Deliver(s.Loop(), eio.NewBinaryMessage(data))
+		return
+	}
+	s.Deliver(s.Loop(), eio.NewTextMessage(data))
+}
+
+func (echoHandler) OnClose(*eio.Session, string, error) {}

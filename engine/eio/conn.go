@@ -1,0 +1,132 @@
+package eio
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/gobwas/ws"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// ErrSlowConsumer is the transport error of a connection whose unsent
+// output exceeded the configured bound: the peer stopped reading.
+var ErrSlowConsumer = errors.New("eio: slow consumer: outbound queue over its bound")
+
+type connMode uint8
+
+const (
+	modeHTTP connMode = iota
+	modeWebSocket
+)
+
+// conn is Herald's state for one TCP connection, owned by its loop. It is
+// the gnet context of the connection.
+type conn struct {
+	gc gnet.Conn
+	l  *Loop
+
+	mode   connMode
+	closed bool
+	// busy is set while an HTTP request on this connection awaits its
+	// response (a held long-poll or a request forwarded to another loop);
+	// later pipelined requests wait in the inbound buffer.
+	busy       bool
+	closeAfter bool // close once the queued output is flushed
+	keepAlive  bool
+	need       int // inbound bytes needed before parsing again
+
+	out      [][]byte // output queued during the current callback
+	outBytes int
+
+	pollFor *Session // session whose GET this connection holds
+
+	// WebSocket mode
+	s       *Session  // the session this connection carries or probes for
+	frag    []byte    // fragmented message being assembled
+	fragOp  ws.OpCode // opcode of the first fragment
+	wsClose bool      // a close frame has been sent
+}
+
+// write queues b for the flush at the end of the current callback. b must
+// stay unchanged until then.
+func (c *conn) write(b []byte) {
+	if c.closed || len(b) == 0 {
+		return
+	}
+	if c.out == nil {
+		c.out = c.l.getIov()
+		c.l.markDirty(c)
+	}
+	c.out = append(c.out, b)
+	c.outBytes += len(b)
+}
+
+const iovMax = 1024
+
+func (c *conn) flush() {
+	out := c.out
+	if out == nil {
+		return
+	}
+	c.out, c.outBytes = nil, 0
+	for rest := out; len(rest) > 0 && !c.closed; {
+		batch := rest
+		if len(batch) > iovMax {
+			batch = batch[:iovMax]
+		}
+		if _, err := c.gc.Writev(batch); err != nil {
+			break // gnet has closed the connection and called OnClose
+		}
+		c.l.r.stats.writes.Add(1)
+		rest = rest[len(batch):]
+	}
+	c.l.putIov(out)
+	if c.closeAfter && !c.closed {
+		_ = c.l.el.Close(c.gc)
+		return
+	}
+	if !c.closed && c.gc.OutboundBuffered() > c.l.r.cfg.MaxOutboundBytes {
+		c.l.r.stats.slowConsumers.Add(1)
+		c.fail(ErrSlowConsumer)
+	}
+}
+
+// closeNow closes the connection after flushing what is queued.
+func (c *conn) closeNow() {
+	if c.closed {
+		return
+	}
+	c.closeAfterFlush()
+	c.flush()
+}
+
+// fail closes the connection because of a transport error, after telling the
+// owner of the connection why.
+func (c *conn) fail(err error) {
+	if c.closed {
+		return
+	}
+	if c.s != nil {
+		c.s.transportError(c.l, c, err)
+	}
+	if !c.closed {
+		_ = c.l.el.Close(c.gc)
+	}
+}
+
+// post runs fn on c's loop: directly when the caller is already there.
+func (c *conn) post(from *Loop, fn func()) {
+	if from == c.l {
+		fn()
+		return
+	}
+	c.l.Post(TaskFunc(func(*Loop) { fn() }))
+}
+
+// stats are the reactor's counters; the API layer exports them.
+type stats struct {
+	conns         atomic.Int64
+	sessions      atomic.Int64
+	writes        atomic.Int64
+	slowConsumers atomic.Int64
+}

@@ -1,0 +1,179 @@
+package eio
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/heraldrt/herald/protocol/httphead"
+)
+
+// Task is work that must run on a particular loop, such as delivering a
+// broadcast to the sessions that loop owns.
+type Task interface {
+	Run(l *Loop)
+}
+
+// TaskFunc adapts a function to Task.
+type TaskFunc func(l *Loop)
+
+// Run calls f(l).
+func (f TaskFunc) Run(l *Loop) { f(l) }
+
+// item is one entry of a loop's mailbox: a Task, or a Message for a session.
+type item struct {
+	task Task
+	s    *Session
+	m    *Message
+}
+
+// Loop is one gnet event loop as Herald sees it. Everything a loop owns
+// (its connections, the sessions homed on it, their timers and queues) is
+// touched only by code running on it; other goroutines reach it with Post.
+type Loop struct {
+	r   *Reactor
+	idx int
+	el  gnet.EventLoop
+
+	mu        sync.Mutex
+	inbox     []item
+	spare     []item
+	scheduled bool
+	drain     gnet.RunnableFunc
+	tick      gnet.RunnableFunc
+
+	wheel wheel
+	now   time.Time
+
+	dirty    []*conn
+	flushing []*conn
+	iovFree  [][][]byte
+	arena    []byte
+
+	req     httphead.Request
+	scratch []byte
+}
+
+func newLoop(r *Reactor, idx int, el gnet.EventLoop) *Loop {
+	l := &Loop{r: r, idx: idx, el: el, now: time.Now()}
+	l.wheel.init(r.cfg.Tick, l.now)
+	l.drain = func(context.Context) error { l.runInbox(); return nil }
+	l.tick = func(context.Context) error { l.onTick(); return nil }
+	return l
+}
+
+// Index is the loop's position among the reactor's loops, stable for the
+// reactor's life; layers above use it to keep per-loop state in a slice.
+func (l *Loop) Index() int { return l.idx }
+
+// Now is the loop's clock, updated at every tick and callback.
+func (l *Loop) Now() time.Time { return l.now }
+
+// Post queues t to run on l. It is safe from any goroutine, and tasks posted
+// from one goroutine run in the order they were posted.
+func (l *Loop) Post(t Task) {
+	l.push(item{task: t})
+}
+
+func (l *Loop) push(it item) {
+	l.mu.Lock()
+	l.inbox = append(l.inbox, it)
+	wake := !l.scheduled
+	l.scheduled = true
+	l.mu.Unlock()
+	if wake {
+		if err := l.el.Execute(context.Background(), l.drain); err != nil {
+			// The engine is shutting down: nothing will run these tasks.
+			l.mu.Lock()
+			clear(l.inbox)
+			l.inbox = l.inbox[:0]
+			l.scheduled = false
+			l.mu.Unlock()
+		}
+	}
+}
+
+func (l *Loop) runInbox() {
+	l.now = time.Now()
+	for {
+		l.mu.Lock()
+		batch := l.inbox
+		l.inbox = l.spare[:0]
+		if len(batch) == 0 {
+			l.scheduled = false
+			l.spare = batch
+			l.mu.Unlock()
+			break
+		}
+		l.mu.Unlock()
+		for i := range batch {
+			it := &batch[i]
+			if it.task != nil {
+				it.task.Run(l)
+			} else {
+				it.s.deliver(l, it.m)
+			}
+		}
+		clear(batch)
+		l.spare = batch[:0]
+	}
+	l.flush()
+}
+
+func (l *Loop) onTick() {
+	l.now = time.Now()
+	l.wheel.advance(l.now)
+	l.flush()
+}
+
+// after arms t on l's wheel.
+func (l *Loop) after(t *timer, d time.Duration, fn func()) { l.wheel.schedule(t, d, fn) }
+
+func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }
+
+// markDirty schedules c for the flush at the end of the current callback.
+func (l *Loop) markDirty(c *conn) {
+	l.dirty = append(l.dirty, c)
+}
+
+func (l *Loop) getIov() [][]byte {
+	if n := len(l.iovFree); n > 0 {
+		v := l.iovFree[n-1]
+		l.iovFree = l.iovFree[:n-1]
+		return v
+	}
+	return make([][]byte, 0, 8)
+}
+
+func (l *Loop) putIov(v [][]byte) {
+	clear(v)
+	if cap(v) <= 1024 {
+		l.iovFree = append(l.iovFree, v[:0])
+	}
+}
+
+// flush writes every connection that queued output during this callback,
+// each with as few writev calls as its queue allows.
+func (l *Loop) flush() {
+	for len(l.dirty) > 0 {
+		l.flushing, l.dirty = l.dirty, l.flushing[:0]
+		for i, c := range l.flushing {
+			c.flush()
+			l.flushing[i] = nil
+		}
+	}
+	l.arena = l.arena[:0]
+}
+
+// alloc returns n bytes of loop scratch memory, valid until the end of the
+// current callback's flush. Response heads are built here.
+func (l *Loop) alloc(n int) []byte {
+	if cap(l.arena)-len(l.arena) < n {
+		l.arena = make([]byte, 0, max(4096, 2*n))
+	}
+	b := l.arena[len(l.arena) : len(l.arena)+n : len(l.arena)+n]
+	l.arena = l.arena[:len(l.arena)+n]
+	return b
+}

@@ -1,0 +1,79 @@
+package eio
+
+import "time"
+
+// wheelSlots is the number of slots of a loop's timing wheel; with the
+// default 10 ms tick one turn of the wheel covers 5.12 s and longer timers
+// wait in their slot for later turns.
+const wheelSlots = 512
+
+// timer is an intrusive wheel entry. Owners embed it, so arming a timer never
+// allocates. A timer belongs to one loop and is touched only there.
+type timer struct {
+	prev, next *timer
+	when       int64 // tick at which it fires
+	fire       func()
+}
+
+func (t *timer) active() bool { return t.next != nil }
+
+// wheel is a hashed timing wheel driven by its loop's ticks.
+type wheel struct {
+	tick  time.Duration
+	start time.Time
+	now   int64
+	slots [wheelSlots]timer // list heads
+}
+
+func (w *wheel) init(tick time.Duration, now time.Time) {
+	w.tick, w.start = tick, now
+	for i := range w.slots {
+		h := &w.slots[i]
+		h.prev, h.next = h, h
+	}
+}
+
+// schedule arms t to call fn after d, replacing any earlier arming.
+func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
+	w.cancel(t)
+	ticks := int64((d + w.tick - 1) / w.tick)
+	if ticks < 1 {
+		ticks = 1
+	}
+	t.when = w.now + ticks
+	t.fire = fn
+	h := &w.slots[t.when%wheelSlots]
+	t.prev, t.next = h.prev, h
+	h.prev.next = t
+	h.prev = t
+}
+
+func (w *wheel) cancel(t *timer) {
+	if t.next == nil {
+		return
+	}
+	t.prev.next = t.next
+	t.next.prev = t.prev
+	t.prev, t.next = nil, nil
+}
+
+// advance fires every timer due up to now, in tick order.
+func (w *wheel) advance(now time.Time) {
+	target := int64(now.Sub(w.start) / w.tick)
+	for w.now < target {
+		w.now++
+		h := &w.slots[w.now%wheelSlots]
+		for t := h.next; t != h; {
+			next := t.next
+			if t.when <= w.now {
+				w.cancel(t)
+				t.fire()
+				// fire may have cancelled or re-armed the next entry
+				if next.next == nil && next != h {
+					next = h.next
+				}
+			}
+			t = next
+		}
+	}
+}
