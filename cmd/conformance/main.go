@@ -1,6 +1,8 @@
 // Command conformance runs the servers the official Engine.IO v4 and
-// Socket.IO v5 test suites expect: an Engine.IO echo server at /engine.io/
-// with pingInterval 300 ms, pingTimeout 200 ms and maxPayload 1e6.
+// Socket.IO v5 test suites expect, on one port: an Engine.IO echo server
+// at /engine.io/ and a Socket.IO server at /socket.io/ with namespaces "/"
+// and "/custom", both with pingInterval 300 ms, pingTimeout 200 ms and
+// maxPayload 1e6.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldrt/herald/engine"
 	"github.com/heraldrt/herald/engine/eio"
 )
 
@@ -31,18 +34,29 @@ func main() {
 	}
 }
 
-func run(addr string, log *slog.Logger) error {
-	r := eio.NewReactor(eio.ReactorConfig{Logger: log})
-	echo, err := eio.NewServer(eio.Config{
+// suiteEngine is the Engine.IO configuration both suites expect.
+func suiteEngine() eio.Config {
+	return eio.Config{
 		PingInterval: 300 * time.Millisecond,
 		PingTimeout:  200 * time.Millisecond,
 		MaxPayload:   1e6,
-		Handler:      echoHandler{},
-	})
+	}
+}
+
+func run(addr string, log *slog.Logger) error {
+	r := eio.NewReactor(eio.ReactorConfig{Logger: log})
+	ecfg := suiteEngine()
+	ecfg.Handler = echoHandler{}
+	echo, err := eio.NewServer(ecfg)
 	if err != nil {
 		return err
 	}
 	r.Mount("/engine.io/", echo)
+	io, err := newSocketIO(log)
+	if err != nil {
+		return err
+	}
+	io.Attach(r)
 	if err := r.Start(addr); err != nil {
 		return err
 	}
@@ -55,7 +69,32 @@ func run(addr string, log *slog.Logger) error {
 	return r.Shutdown(shutdown)
 }
 
-// echoHandler sends every message back to its sender.
+// newSocketIO builds the server of the reference Socket.IO test suite.
+func newSocketIO(log *slog.Logger) (*engine.Server, error) {
+	io, err := engine.NewServer(engine.Config{
+		Engine:         suiteEngine(),
+		ConnectTimeout: time.Second,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"/", "/custom"} {
+		ns := io.Of(name)
+		ns.OnConnection(func(s *engine.Socket) {
+			_ = s.Emit("auth", s.Handshake().Auth)
+		})
+		ns.On("message", func(e *engine.Event) {
+			_ = e.Socket().Emit("message-back", e.Args)
+		})
+		ns.On("message-with-ack", func(e *engine.Event) {
+			_ = e.Ack(e.Args)
+		})
+	}
+	return io, nil
+}
+
+// echoHandler sends every Engine.IO message back to its sender.
 type echoHandler struct{}
 
 func (echoHandler) OnOpen(*eio.Session) {}

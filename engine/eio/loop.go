@@ -177,3 +177,13 @@ func (l *Loop) alloc(n int) []byte {
 	l.arena = l.arena[:len(l.arena)+n]
 	return b
 }
+
+// Timer is a timer on a loop's timing wheel, embedded by its owner so that
+// arming it never allocates. Use it only on the loop that armed it.
+type Timer struct{ t timer }
+
+// Schedule arms t to call fn on l after d, replacing an earlier arming.
+func (l *Loop) Schedule(t *Timer, d time.Duration, fn func()) { l.wheel.schedule(&t.t, d, fn) }
+
+// Cancel disarms t; it is a no-op on a timer that is not armed.
+func (l *Loop) Cancel(t *Timer) { l.wheel.cancel(&t.t) }

@@ -222,7 +222,7 @@ func (s *Server) serveHTTP(c *conn, req *httphead.Request, body []byte) {
 			return
 		}
 		sess := newSession(s, c.l, hreq)
-		s.writeSwitchingProtocols(c, req, sess.id)
+		s.writeSwitchingProtocols(c, req)
 		s.open(sess, c)
 		return
 	}
@@ -268,17 +268,12 @@ func validUpgrade(c *conn, req *httphead.Request) bool {
 }
 
 // writeSwitchingProtocols answers 101 and switches c to WebSocket framing.
-// A non-empty sid is a session opened by this request, which gets the
-// cookie.
-func (s *Server) writeSwitchingProtocols(c *conn, req *httphead.Request, sid string) {
+// Like the reference, it sets no cookie: only polling responses do.
+func (s *Server) writeSwitchingProtocols(c *conn, req *httphead.Request) {
 	head := make([]byte, 0, 160)
 	head = append(head, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
 	head = websocket.AppendAccept(head, req.Header("Sec-WebSocket-Key"))
-	head = append(head, "\r\n"...)
-	if sid != "" && s.cfg.Cookie != nil {
-		head = append(head, s.cfg.Cookie.header(sid)...)
-	}
-	head = append(head, "\r\n"...)
+	head = append(head, "\r\n\r\n"...)
 	c.write(head)
 	c.mode = modeWebSocket
 	c.busy = false
@@ -316,7 +311,10 @@ func (s *Server) acceptUpgrade(c *conn, req *httphead.Request, sess *Session) {
 	if !validUpgrade(c, req) {
 		return
 	}
-	s.writeSwitchingProtocols(c, req, "")
+	s.writeSwitchingProtocols(c, req)
 	c.s = sess
 	sess.onHome(c.l, func() { sess.beginUpgrade(c) })
 }
+
+// CloseAll closes every session with reason, once queued output is written.
+func (s *Server) CloseAll(reason string) { s.closeAll(reason) }

@@ -180,8 +180,11 @@ func (s *Session) deliver(_ *Loop, m *Message) {
 	s.queue = append(s.queue, m)
 	s.queueBytes += m.Len()
 	if s.queueBytes > s.srv.r.cfg.MaxOutboundBytes {
+		// Close from a task of its own: the caller may be iterating over
+		// sessions that the close handler would change.
 		s.srv.r.stats.slowConsumers.Add(1)
-		s.close(ReasonTransportError, errPollQueueTooLong)
+		s.state = stateClosing
+		s.home.Post(TaskFunc(func(*Loop) { s.close(ReasonTransportError, errPollQueueTooLong) }))
 		return
 	}
 	if s.pollConn != nil {
@@ -306,10 +309,10 @@ func (s *Session) close(reason string, err error) {
 	if s.state == stateClosed {
 		return
 	}
-	if s.state == stateClosing && reason == ReasonForcedClose {
+	if s.state == stateClosing && !failure(reason) {
 		return
 	}
-	graceful := reason == ReasonForcedClose || reason == ReasonServerShutdown
+	graceful := !failure(reason)
 	if graceful && s.ws == nil && s.pollConn == nil && s.state == stateOpen {
 		// The reference waits for the client's next poll to tell it the
 		// session is over.
@@ -333,6 +336,16 @@ func (s *Session) close(reason string, err error) {
 		s.flushPoll()
 	}
 	s.finish(reason, err)
+}
+
+// failure reports whether reason means the session is broken, so that
+// queued output is dropped rather than delivered.
+func failure(reason string) bool {
+	switch reason {
+	case ReasonTransportClose, ReasonTransportError, ReasonPingTimeout, ReasonParseError:
+		return true
+	}
+	return false
 }
 
 // finish marks the session closed and tells the handler.
@@ -359,4 +372,17 @@ func (s *Session) finish(reason string, err error) {
 	s.srv.unregister(s)
 	s.srv.r.stats.sessions.Add(-1)
 	s.srv.cfg.Handler.OnClose(s, reason, err)
+}
+
+// Writable reports whether a packet delivered now would go out at once:
+// a WebSocket with nothing backed up, or a held poll. Volatile packets are
+// dropped when it is false. Home loop only.
+func (s *Session) Writable() bool {
+	if s.state != stateOpen {
+		return false
+	}
+	if s.ws != nil {
+		return s.ws.l != s.home || s.ws.gc.OutboundBuffered() == 0
+	}
+	return s.pollConn != nil
 }

@@ -42,10 +42,7 @@ func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
 	}
 	t.when = w.now + ticks
 	t.fire = fn
-	h := &w.slots[t.when%wheelSlots]
-	t.prev, t.next = h.prev, h
-	h.prev.next = t
-	h.prev = t
+	w.insert(t, &w.slots[t.when%wheelSlots])
 }
 
 func (w *wheel) cancel(t *timer) {
@@ -57,23 +54,36 @@ func (w *wheel) cancel(t *timer) {
 	t.prev, t.next = nil, nil
 }
 
-// advance fires every timer due up to now, in tick order.
+// advance fires every timer due up to now, in tick order. A slot's list is
+// detached before its timers fire, so that callbacks may arm and cancel any
+// timer, those of the same slot included.
 func (w *wheel) advance(now time.Time) {
 	target := int64(now.Sub(w.start) / w.tick)
+	var pending timer
 	for w.now < target {
 		w.now++
 		h := &w.slots[w.now%wheelSlots]
-		for t := h.next; t != h; {
-			next := t.next
-			if t.when <= w.now {
-				w.cancel(t)
-				t.fire()
-				// fire may have cancelled or re-armed the next entry
-				if next.next == nil && next != h {
-					next = h.next
-				}
+		if h.next == h {
+			continue
+		}
+		// Move the slot's entries to pending, then take them one by one.
+		pending.next, pending.prev = h.next, h.prev
+		pending.next.prev, pending.prev.next = &pending, &pending
+		h.next, h.prev = h, h
+		for pending.next != &pending {
+			t := pending.next
+			w.cancel(t)
+			if t.when > w.now {
+				w.insert(t, h)
+				continue
 			}
-			t = next
+			t.fire()
 		}
 	}
+}
+
+func (w *wheel) insert(t *timer, h *timer) {
+	t.prev, t.next = h.prev, h
+	h.prev.next = t
+	h.prev = t
 }

@@ -75,7 +75,9 @@ func (r *Request) Parse(b []byte, max int) (int, error) {
 var crlfcrlf = []byte("\r\n\r\n")
 
 func (r *Request) parse(head []byte) error {
-	*r = Request{ContentLength: -1}
+	// Reset field by field: clearing buf would cost more than parsing.
+	r.Method, r.Target, r.Path, r.Query, r.Minor = nil, nil, nil, nil, 0
+	r.ContentLength, r.Chunked, r.TransferCoded, r.KeepAlive = -1, false, false, false
 	line, rest := cutLine(head)
 	if err := r.parseRequestLine(line); err != nil {
 		return err
@@ -168,14 +170,11 @@ func (r *Request) parseRequestLine(line []byte) error {
 		return ErrVersion
 	}
 	r.Path = r.Target
-	if i := bytes.IndexByte(r.Target, '?'); i >= 0 {
-		r.Path, r.Query = r.Target[:i], r.Target[i+1:]
-	}
-	if i := bytes.IndexByte(r.Query, '#'); i >= 0 {
-		r.Query = r.Query[:i]
-	}
 	if i := bytes.IndexByte(r.Path, '#'); i >= 0 {
 		r.Path = r.Path[:i]
+	}
+	if i := bytes.IndexByte(r.Path, '?'); i >= 0 {
+		r.Path, r.Query = r.Path[:i], r.Path[i+1:]
 	}
 	return nil
 }

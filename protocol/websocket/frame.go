@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 )
@@ -128,7 +129,11 @@ func AppendFrame(dst []byte, op ws.OpCode, payload []byte) []byte {
 // reason cut to fit the 125-byte control frame limit.
 func AppendClose(dst []byte, code ws.StatusCode, reason string) []byte {
 	if len(reason) > 123 {
-		reason = reason[:123]
+		i := 123
+		for i > 0 && !utf8.RuneStart(reason[i]) {
+			i--
+		}
+		reason = reason[:i]
 	}
 	dst = AppendHeader(dst, true, ws.OpClose, 2+len(reason))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(code))
@@ -154,7 +159,7 @@ func ParseClose(body []byte) (ws.StatusCode, error) {
 
 func validCloseCode(c ws.StatusCode) bool {
 	switch {
-	case c >= 1000 && c <= 1003, c >= 1007 && c <= 1011:
+	case c >= 1000 && c <= 1003, c >= 1007 && c <= 1014:
 		return true
 	case c >= 3000 && c <= 4999:
 		return true

@@ -1,0 +1,443 @@
+package engine
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldrt/herald/engine/eio"
+)
+
+// Middleware vets a socket before it connects to a namespace. Returning an
+// error refuses the connection: a *ConnectError passes its message and data
+// to the client, any other error its text.
+type Middleware func(s *Socket) error
+
+// RoomEventKind says what happened to a room.
+type RoomEventKind uint8
+
+// Room events, as the reference adapter names them: create-room,
+// delete-room, join-room and leave-room.
+const (
+	RoomCreated RoomEventKind = iota
+	RoomDeleted
+	SocketJoined
+	SocketLeft
+)
+
+func (k RoomEventKind) String() string {
+	return [...]string{"create-room", "delete-room", "join-room", "leave-room"}[k]
+}
+
+// RoomEvent reports a change of room membership on this node.
+type RoomEvent struct {
+	Kind     RoomEventKind
+	Room     string
+	SocketID string
+}
+
+// Namespace is a communication channel that multiplexes one connection:
+// sockets connect to it, and it holds their rooms and handlers.
+type Namespace struct {
+	name   string
+	srv    *Server
+	parent *ParentNamespace
+
+	mu         sync.RWMutex
+	middleware []Middleware
+	onConnect  []func(*Socket)
+	handlers   map[string]EventHandler
+	sockets    map[string]*Socket
+	rooms      map[string]int
+	roomEvents []func(RoomEvent)
+
+	loopsMu sync.Mutex
+	loops   atomic.Pointer[[]*loopIndex]
+
+	adapter Adapter
+	ackIDs  atomic.Uint64
+}
+
+func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {
+	ns := &Namespace{
+		name:     name,
+		srv:      srv,
+		parent:   parent,
+		handlers: make(map[string]EventHandler),
+		sockets:  make(map[string]*Socket),
+		rooms:    make(map[string]int),
+	}
+	ns.loops.Store(new([]*loopIndex))
+	ns.adapter = srv.cfg.Adapter(ns)
+	return ns
+}
+
+// Name is the namespace's name, such as "/" or "/chat".
+func (ns *Namespace) Name() string { return ns.name }
+
+// Server is the server the namespace belongs to.
+func (ns *Namespace) Server() *Server { return ns.srv }
+
+// Adapter is the adapter that carries the namespace's operations to other
+// nodes; the in-memory one when the server runs alone.
+func (ns *Namespace) Adapter() Adapter { return ns.adapter }
+
+// Use adds middleware, run in order for every connecting socket.
+func (ns *Namespace) Use(mw Middleware) {
+	ns.mu.Lock()
+	ns.middleware = append(ns.middleware, mw)
+	ns.mu.Unlock()
+}
+
+// OnConnection adds a handler called for every socket that connects.
+func (ns *Namespace) OnConnection(fn func(s *Socket)) {
+	ns.mu.Lock()
+	ns.onConnect = append(ns.onConnect, fn)
+	ns.mu.Unlock()
+}
+
+// On sets the handler of one event for every socket of the namespace. A
+// socket's own handler for the event, set with Socket.On, takes precedence.
+// Handlers set here cost nothing per socket.
+func (ns *Namespace) On(event string, h EventHandler) {
+	ns.mu.Lock()
+	ns.handlers[event] = h
+	ns.mu.Unlock()
+}
+
+// OnRoomEvent adds a listener for room changes on this node.
+func (ns *Namespace) OnRoomEvent(fn func(RoomEvent)) {
+	ns.mu.Lock()
+	ns.roomEvents = append(ns.roomEvents, fn)
+	ns.mu.Unlock()
+}
+
+// Sockets returns the sockets connected to the namespace on this node.
+func (ns *Namespace) Sockets() []*Socket {
+	ns.mu.RLock()
+	out := make([]*Socket, 0, len(ns.sockets))
+	for _, s := range ns.sockets {
+		if s.Connected() {
+			out = append(out, s)
+		}
+	}
+	ns.mu.RUnlock()
+	return out
+}
+
+// Socket returns the socket with id connected to this node, or nil.
+func (ns *Namespace) Socket(id string) *Socket {
+	ns.mu.RLock()
+	s := ns.sockets[id]
+	ns.mu.RUnlock()
+	if s == nil || !s.Connected() {
+		return nil
+	}
+	return s
+}
+
+// SocketCount is the number of sockets connected on this node.
+func (ns *Namespace) SocketCount() int {
+	ns.mu.RLock()
+	n := len(ns.sockets)
+	ns.mu.RUnlock()
+	return n
+}
+
+// Rooms returns every room on this node with its member count. Sockets'
+// own rooms are not listed.
+func (ns *Namespace) Rooms() map[string]int {
+	ns.mu.RLock()
+	out := make(map[string]int, len(ns.rooms))
+	for r, n := range ns.rooms {
+		out[r] = n
+	}
+	ns.mu.RUnlock()
+	return out
+}
+
+func (ns *Namespace) nextAckID() uint64 { return ns.ackIDs.Add(1) - 1 }
+
+// index returns the namespace's index for loop l, creating it on first use.
+func (ns *Namespace) index(l *eio.Loop) *loopIndex {
+	i := l.Index()
+	if loops := *ns.loops.Load(); i < len(loops) && loops[i] != nil {
+		return loops[i]
+	}
+	ns.loopsMu.Lock()
+	defer ns.loopsMu.Unlock()
+	loops := *ns.loops.Load()
+	if i < len(loops) && loops[i] != nil {
+		return loops[i]
+	}
+	grown := make([]*loopIndex, max(len(loops), i+1))
+	copy(grown, loops)
+	grown[i] = &loopIndex{}
+	ns.loops.Store(&grown)
+	return grown[i]
+}
+
+// peekIndex returns l's index, or nil when no socket ever lived there.
+func (ns *Namespace) peekIndex(l *eio.Loop) *loopIndex {
+	if loops := *ns.loops.Load(); l.Index() < len(loops) {
+		return loops[l.Index()]
+	}
+	return nil
+}
+
+func (ns *Namespace) connectHandlers() ([]Middleware, []func(*Socket)) {
+	var mw []Middleware
+	var on []func(*Socket)
+	if p := ns.parent; p != nil {
+		p.mu.RLock()
+		mw = append(mw, p.middleware...)
+		on = append(on, p.onConnect...)
+		p.mu.RUnlock()
+	}
+	ns.mu.RLock()
+	mw = append(mw, ns.middleware...)
+	on = append(on, ns.onConnect...)
+	ns.mu.RUnlock()
+	return mw, on
+}
+
+func (ns *Namespace) handler(event string) EventHandler {
+	ns.mu.RLock()
+	h := ns.handlers[event]
+	ns.mu.RUnlock()
+	if h == nil && ns.parent != nil {
+		ns.parent.mu.RLock()
+		h = ns.parent.handlers[event]
+		ns.parent.mu.RUnlock()
+	}
+	return h
+}
+
+// add registers a socket that passed its middleware. Home loop only.
+func (ns *Namespace) add(s *Socket, l *eio.Loop) {
+	s.onLoop = true
+	s.connected.Store(true)
+	ns.mu.Lock()
+	ns.sockets[s.id] = s
+	ns.mu.Unlock()
+	ns.index(l).all.add(s)
+	ns.fire([]RoomEvent{{RoomCreated, s.id, ""}, {SocketJoined, s.id, s.id}})
+}
+
+// remove forgets a disconnected socket and its rooms. Home loop only.
+func (ns *Namespace) remove(s *Socket, l *eio.Loop) {
+	s.mu.Lock()
+	rooms := make([]string, 0, len(s.rooms))
+	for r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.rooms = nil
+	events := ns.count(s, rooms, -1)
+	s.mu.Unlock()
+	x := ns.index(l)
+	for _, r := range rooms {
+		x.leave(s, r)
+	}
+	x.all.remove(s)
+	ns.mu.Lock()
+	if ns.sockets[s.id] == s {
+		delete(ns.sockets, s.id)
+	}
+	ns.mu.Unlock()
+	events = append(events, RoomEvent{SocketLeft, s.id, s.id}, RoomEvent{RoomDeleted, s.id, ""})
+	ns.fire(events)
+}
+
+func (ns *Namespace) join(s *Socket, rooms []string) {
+	var added []string
+	s.mu.Lock()
+	if !s.connected.Load() {
+		s.mu.Unlock()
+		return
+	}
+	for _, r := range rooms {
+		if r == s.id {
+			continue
+		}
+		if _, ok := s.rooms[r]; ok {
+			continue
+		}
+		if s.rooms == nil {
+			s.rooms = make(map[string]struct{})
+		}
+		s.rooms[r] = struct{}{}
+		added = append(added, r)
+	}
+	events := ns.count(s, added, +1)
+	s.mu.Unlock()
+	if len(added) == 0 {
+		return
+	}
+	s.cl.postLoop(func(l *eio.Loop) {
+		if !s.onLoop {
+			return
+		}
+		x := ns.index(l)
+		for _, r := range added {
+			x.join(s, r)
+		}
+	})
+	ns.fire(events)
+}
+
+func (ns *Namespace) leave(s *Socket, rooms []string) {
+	var removed []string
+	s.mu.Lock()
+	for _, r := range rooms {
+		if _, ok := s.rooms[r]; ok {
+			delete(s.rooms, r)
+			removed = append(removed, r)
+		}
+	}
+	events := ns.count(s, removed, -1)
+	s.mu.Unlock()
+	if len(removed) == 0 {
+		return
+	}
+	s.cl.postLoop(func(l *eio.Loop) {
+		x := ns.index(l)
+		for _, r := range removed {
+			x.leave(s, r)
+		}
+	})
+	ns.fire(events)
+}
+
+// count updates the node-wide room sizes and returns the events to fire.
+// The caller holds s.mu, so that one socket's changes apply in order.
+func (ns *Namespace) count(s *Socket, rooms []string, delta int) []RoomEvent {
+	if len(rooms) == 0 {
+		return nil
+	}
+	events := make([]RoomEvent, 0, 2*len(rooms))
+	ns.mu.Lock()
+	for _, r := range rooms {
+		n := ns.rooms[r]
+		switch {
+		case delta > 0:
+			if n == 0 {
+				events = append(events, RoomEvent{RoomCreated, r, ""})
+			}
+			ns.rooms[r] = n + 1
+			events = append(events, RoomEvent{SocketJoined, r, s.id})
+		case n <= 1:
+			delete(ns.rooms, r)
+			events = append(events, RoomEvent{SocketLeft, r, s.id}, RoomEvent{RoomDeleted, r, ""})
+		default:
+			ns.rooms[r] = n - 1
+			events = append(events, RoomEvent{SocketLeft, r, s.id})
+		}
+	}
+	ns.mu.Unlock()
+	return events
+}
+
+func (ns *Namespace) fire(events []RoomEvent) {
+	if len(events) == 0 {
+		return
+	}
+	ns.mu.RLock()
+	fns := ns.roomEvents
+	ns.mu.RUnlock()
+	for _, fn := range fns {
+		for _, e := range events {
+			fn(e)
+		}
+	}
+}
+
+// op is the namespace's empty broadcast operator.
+func (ns *Namespace) op() BroadcastOperator { return BroadcastOperator{ns: ns} }
+
+// To returns a broadcast operator for the sockets in rooms.
+func (ns *Namespace) To(rooms ...string) BroadcastOperator { return ns.op().To(rooms...) }
+
+// In is To.
+func (ns *Namespace) In(rooms ...string) BroadcastOperator { return ns.op().To(rooms...) }
+
+// Except returns a broadcast operator for every socket but those in rooms.
+func (ns *Namespace) Except(rooms ...string) BroadcastOperator { return ns.op().Except(rooms...) }
+
+// Volatile returns a broadcast operator that drops the event for sockets
+// that cannot take it at once.
+func (ns *Namespace) Volatile() BroadcastOperator { return ns.op().Volatile() }
+
+// Local returns a broadcast operator that reaches this node only.
+func (ns *Namespace) Local() BroadcastOperator { return ns.op().Local() }
+
+// Timeout returns a broadcast operator whose EmitWithAck waits at most d.
+func (ns *Namespace) Timeout(d time.Duration) BroadcastOperator { return ns.op().Timeout(d) }
+
+// Emit sends an event to every socket of the namespace.
+func (ns *Namespace) Emit(event string, args ...any) error { return ns.op().Emit(event, args...) }
+
+// DisconnectSockets disconnects every socket of the namespace.
+func (ns *Namespace) DisconnectSockets(close bool) error { return ns.op().DisconnectSockets(close) }
+
+// SocketsJoin makes every socket of the namespace join rooms.
+func (ns *Namespace) SocketsJoin(rooms ...string) error { return ns.op().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the namespace leave rooms.
+func (ns *Namespace) SocketsLeave(rooms ...string) error { return ns.op().SocketsLeave(rooms...) }
+
+// ParentNamespace stands for every namespace whose name a pattern
+// accepts; children are created when a client first connects to them, and
+// share the parent's middleware and handlers.
+type ParentNamespace struct {
+	srv   *Server
+	match func(name string, auth []byte) bool
+
+	mu         sync.RWMutex
+	middleware []Middleware
+	onConnect  []func(*Socket)
+	handlers   map[string]EventHandler
+	children   []*Namespace
+}
+
+// Use adds middleware run for every child namespace, before the child's.
+func (p *ParentNamespace) Use(mw Middleware) {
+	p.mu.Lock()
+	p.middleware = append(p.middleware, mw)
+	p.mu.Unlock()
+}
+
+// OnConnection adds a connection handler for every child.
+func (p *ParentNamespace) OnConnection(fn func(s *Socket)) {
+	p.mu.Lock()
+	p.onConnect = append(p.onConnect, fn)
+	p.mu.Unlock()
+}
+
+// On sets an event handler for every child.
+func (p *ParentNamespace) On(event string, h EventHandler) {
+	p.mu.Lock()
+	p.handlers[event] = h
+	p.mu.Unlock()
+}
+
+// Children returns the child namespaces created so far.
+func (p *ParentNamespace) Children() []*Namespace {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return append([]*Namespace(nil), p.children...)
+}
+
+// Emit sends an event to every socket of every child.
+func (p *ParentNamespace) Emit(event string, args ...any) error {
+	for _, ns := range p.Children() {
+		if err := ns.Emit(event, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validNamespaceName(name string) bool {
+	return strings.HasPrefix(name, "/")
+}

@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/heraldrt/herald/engine/eio"
+	"github.com/heraldrt/herald/protocol/engineio"
+	"github.com/heraldrt/herald/protocol/socketio"
+)
+
+// Packet is an outgoing Socket.IO event as adapters see it: the namespace,
+// the raw JSON array ["event", args...] with binary attachments as
+// placeholders, and the attachments. It is encoded for the wire at most
+// once, however many sockets receive it.
+type Packet struct {
+	Namespace   string
+	Data        []byte
+	Attachments [][]byte
+	// ID is the ack id of a broadcast that expects acknowledgements.
+	ID    uint64
+	HasID bool
+
+	once sync.Once
+	msg  *eio.Message
+}
+
+// NewEventPacket encodes event and args into a packet for namespace nsp.
+func NewEventPacket(nsp, event string, args ...any) (*Packet, error) {
+	if socketio.IsReserved(event) {
+		return nil, ErrReservedEvent
+	}
+	data := make([]byte, 0, 64)
+	data = append(data, '[')
+	data = appendJSONString(data, event)
+	var atts [][]byte
+	if len(args) > 0 {
+		var err error
+		data = append(data, ',')
+		if data, atts, err = encodeArgs(data, args); err != nil {
+			return nil, err
+		}
+	}
+	data = append(data, ']')
+	return &Packet{Namespace: nsp, Data: data, Attachments: atts}, nil
+}
+
+// Message returns the packet encoded as one Engine.IO message, building it
+// on first use.
+func (p *Packet) Message() *eio.Message {
+	p.once.Do(func() {
+		t := socketio.Event
+		if len(p.Attachments) > 0 {
+			t = socketio.BinaryEvent
+		}
+		p.msg = packetMessage(t, p.Namespace, len(p.Attachments), p.ID, p.HasID, p.Data, p.Attachments)
+	})
+	return p.msg
+}
+
+// packetMessage encodes a Socket.IO packet and its attachments as one
+// Engine.IO message.
+func packetMessage(t socketio.Type, nsp string, n int, id uint64, hasID bool, data []byte, atts [][]byte) *eio.Message {
+	size := 24 + len(nsp) + len(data)
+	for _, a := range atts {
+		size += len(a) + 10
+	}
+	var b eio.MessageBuilder
+	b.Grow(size)
+	text := make([]byte, 0, 24+len(nsp)+len(data))
+	text = socketio.AppendHeader(text, t, nsp, n, id, hasID)
+	text = append(text, data...)
+	b.Text(engineio.Message, text)
+	for _, a := range atts {
+		b.Binary(a)
+	}
+	return b.Message()
+}
+
+// appendJSONString appends s as a JSON string the way encoding/json does.
+func appendJSONString(dst []byte, s string) []byte {
+	b, _, _ := socketio.EncodeArgs(dst, []any{s})
+	return b
+}

@@ -1,0 +1,298 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldrt/herald/engine/eio"
+)
+
+// Config configures a Socket.IO server. Zero fields take the reference
+// server's defaults.
+type Config struct {
+	// Path is where the server is mounted; default "/socket.io/".
+	Path string
+	// Engine configures the Engine.IO layer: heartbeat, payload bound,
+	// transports, CORS, cookie. Its Handler is the Socket.IO server.
+	Engine eio.Config
+	// ConnectTimeout closes a connection that joins no namespace in time;
+	// default 45 s.
+	ConnectTimeout time.Duration
+	// MaxAttachments bounds the binary attachments of one packet;
+	// default 10.
+	MaxAttachments int
+	// Workers is the number of goroutines running handlers; default
+	// 64 × GOMAXPROCS.
+	Workers int
+	// MaxPendingEvents bounds the events of one socket waiting for its
+	// handlers; a client that sends faster is disconnected. Default 1024.
+	MaxPendingEvents int
+	// InlineHandlers runs handlers on the event loops; see the package
+	// documentation.
+	InlineHandlers bool
+	// Adapter makes each namespace's adapter; default MemoryAdapter.
+	Adapter AdapterFactory
+	// Logger receives log lines; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is a Socket.IO server. Create it with NewServer, configure its
+// namespaces, then Listen, or Attach it to a reactor shared with other
+// servers.
+type Server struct {
+	cfg  Config
+	eio  *eio.Server
+	log  *slog.Logger
+	pool *workers
+
+	mu          sync.RWMutex
+	nsps        map[string]*Namespace
+	parents     []*ParentNamespace
+	onNamespace []func(*Namespace)
+
+	reactor  atomic.Pointer[eio.Reactor]
+	ownsLoop bool
+}
+
+// NewServer validates cfg and returns a server with the main namespace "/".
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Path == "" {
+		cfg.Path = "/socket.io/"
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 45 * time.Second
+	}
+	if cfg.MaxAttachments == 0 {
+		cfg.MaxAttachments = 10
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 64 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxPendingEvents == 0 {
+		cfg.MaxPendingEvents = 1024
+	}
+	if cfg.Adapter == nil {
+		cfg.Adapter = MemoryAdapter
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	switch {
+	case cfg.ConnectTimeout < 0:
+		return nil, fmt.Errorf("engine: invalid config: negative ConnectTimeout")
+	case cfg.MaxAttachments < 0 || cfg.Workers < 0 || cfg.MaxPendingEvents < 0:
+		return nil, fmt.Errorf("engine: invalid config: negative bound")
+	}
+	s := &Server{
+		cfg:  cfg,
+		log:  cfg.Logger,
+		pool: newWorkers(cfg.Workers),
+		nsps: make(map[string]*Namespace),
+	}
+	ecfg := cfg.Engine
+	ecfg.Handler = s
+	e, err := eio.NewServer(ecfg)
+	if err != nil {
+		return nil, err
+	}
+	s.eio = e
+	s.Of("/")
+	return s, nil
+}
+
+// Config returns the server's configuration, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Engine is the server's Engine.IO layer.
+func (s *Server) Engine() *eio.Server { return s.eio }
+
+// Attach mounts the server on a reactor at its path. The reactor must not
+// have started.
+func (s *Server) Attach(r *eio.Reactor) {
+	s.reactor.Store(r)
+	r.Mount(s.cfg.Path, s.eio)
+	s.pool.start()
+}
+
+// Listen starts a reactor of its own on addr, configured by rc, and serves.
+// It returns once the address is bound.
+func (s *Server) Listen(addr string, rc eio.ReactorConfig) error {
+	if rc.Logger == nil {
+		rc.Logger = s.log
+	}
+	r := eio.NewReactor(rc)
+	s.ownsLoop = true
+	s.Attach(r)
+	return r.Start(addr)
+}
+
+// Reactor is the reactor the server is attached to, or nil.
+func (s *Server) Reactor() *eio.Reactor { return s.reactor.Load() }
+
+// Shutdown disconnects every socket with reason "server shutting down", so
+// that clients reconnect elsewhere, drains queued output until ctx is done,
+// and stops the reactor when the server started it.
+func (s *Server) Shutdown(ctx context.Context) error {
+	r := s.reactor.Load()
+	if r == nil {
+		return errors.New("engine: server is not attached")
+	}
+	var err error
+	if s.ownsLoop {
+		err = r.Shutdown(ctx)
+	} else {
+		s.eio.CloseAll(ReasonServerShuttingDown)
+	}
+	s.pool.stop()
+	return err
+}
+
+func (s *Server) loops() []*eio.Loop {
+	if r := s.reactor.Load(); r != nil {
+		return r.Loops()
+	}
+	return nil
+}
+
+// Of returns the namespace name, creating it if needed.
+func (s *Server) Of(name string) *Namespace {
+	if name == "" {
+		name = "/"
+	}
+	if name[0] != '/' {
+		name = "/" + name
+	}
+	s.mu.RLock()
+	ns := s.nsps[name]
+	s.mu.RUnlock()
+	if ns != nil {
+		return ns
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ns = s.nsps[name]; ns == nil {
+		ns = newNamespace(s, name, nil)
+		s.nsps[name] = ns
+	}
+	return ns
+}
+
+// OfFunc returns a parent namespace whose children are the namespaces for
+// which match, given the name and the CONNECT auth payload, reports true.
+func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: s, match: match, handlers: make(map[string]EventHandler)}
+	s.mu.Lock()
+	s.parents = append(s.parents, p)
+	s.mu.Unlock()
+	return p
+}
+
+// OfRegexp returns a parent namespace whose children are the namespaces
+// whose names re matches.
+func (s *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
+	return s.OfFunc(func(name string, _ []byte) bool { return re.MatchString(name) })
+}
+
+// OnNewNamespace adds a listener called when a namespace is created,
+// dynamic children included.
+func (s *Server) OnNewNamespace(fn func(*Namespace)) {
+	s.mu.Lock()
+	s.onNamespace = append(s.onNamespace, fn)
+	s.mu.Unlock()
+}
+
+// namespaceFor finds the namespace a CONNECT names, creating a dynamic
+// child when a parent accepts the name. It returns nil for an unknown one.
+func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
+	s.mu.RLock()
+	ns := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if ns != nil {
+		return ns
+	}
+	if !validNamespaceName(name) {
+		return nil
+	}
+	for _, p := range parents {
+		if !p.match(name, auth) {
+			continue
+		}
+		s.mu.Lock()
+		if ns = s.nsps[name]; ns == nil {
+			ns = newNamespace(s, name, p)
+			s.nsps[name] = ns
+			p.mu.Lock()
+			p.children = append(p.children, ns)
+			p.mu.Unlock()
+		}
+		hooks := s.onNamespace
+		s.mu.Unlock()
+		for _, fn := range hooks {
+			fn(ns)
+		}
+		return ns
+	}
+	return nil
+}
+
+// Namespaces returns every namespace.
+func (s *Server) Namespaces() []*Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*Namespace, 0, len(s.nsps))
+	for _, ns := range s.nsps {
+		out = append(out, ns)
+	}
+	return out
+}
+
+// Use adds middleware to the main namespace.
+func (s *Server) Use(mw Middleware) { s.Of("/").Use(mw) }
+
+// OnConnection adds a connection handler to the main namespace.
+func (s *Server) OnConnection(fn func(*Socket)) { s.Of("/").OnConnection(fn) }
+
+// To returns a broadcast operator for rooms of the main namespace.
+func (s *Server) To(rooms ...string) BroadcastOperator { return s.Of("/").To(rooms...) }
+
+// Emit sends an event to every socket of the main namespace.
+func (s *Server) Emit(event string, args ...any) error { return s.Of("/").Emit(event, args...) }
+
+// OnOpen starts the Socket.IO side of a new connection.
+func (s *Server) OnOpen(sess *eio.Session) {
+	c := &client{srv: s, sess: sess}
+	sess.SetContext(c)
+	sess.Loop().Schedule(&c.timer, s.cfg.ConnectTimeout, c.onConnectTimeout)
+}
+
+// OnMessage hands an Engine.IO message to its connection's client.
+func (s *Server) OnMessage(sess *eio.Session, data []byte, binary bool) {
+	if c, ok := sess.Context().(*client); ok {
+		c.onMessage(data, binary)
+	}
+}
+
+// OnClose disconnects the connection's sockets with the Engine.IO reason.
+func (s *Server) OnClose(sess *eio.Session, reason string, _ error) {
+	if c, ok := sess.Context().(*client); ok {
+		c.onClose(reason)
+	}
+}
+
+// eioID returns a 20-character URL-safe random id, as the reference's
+// base64id does.
+func eioID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.URLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package httphead
+
+const raceEnabled = false
