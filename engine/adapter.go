@@ -29,6 +29,14 @@ type Adapter interface {
 	Close() error
 }
 
+// CountingAdapter is an Adapter that can report how many clients a
+// broadcast reached across the cluster.
+type CountingAdapter interface {
+	Adapter
+	// BroadcastCount is Broadcast that waits for every node's count.
+	BroadcastCount(ctx context.Context, p *Packet, opts BroadcastOptions) (int, error)
+}
+
 // AdapterFactory makes the adapter of a namespace.
 type AdapterFactory func(ns *Namespace) Adapter
 
@@ -40,6 +48,17 @@ type memoryAdapter struct{ ns *Namespace }
 func (a memoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 	a.ns.Node().Broadcast(p, opts, nil, nil)
 	return nil
+}
+
+func (a memoryAdapter) BroadcastCount(ctx context.Context, p *Packet, opts BroadcastOptions) (int, error) {
+	ch := make(chan int, 1)
+	a.ns.Node().Broadcast(p, opts, nil, func(n int) { ch <- n })
+	select {
+	case n := <-ch:
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 }
 
 func (a memoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, acks *AckCollector) error {

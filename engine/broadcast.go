@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -83,6 +84,21 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 		return err
 	}
 	return b.adapter().Broadcast(p, b.opts)
+}
+
+// EmitCount is Emit that also reports how many clients the event was
+// queued for, once every node has delivered it. It needs an adapter that
+// implements CountingAdapter, as the in-memory one does.
+func (b BroadcastOperator) EmitCount(ctx context.Context, event string, args ...any) (int, error) {
+	p, err := NewEventPacket(b.ns.name, event, args...)
+	if err != nil {
+		return 0, err
+	}
+	ca, ok := b.adapter().(CountingAdapter)
+	if !ok {
+		return 0, errors.New("engine: the adapter cannot count recipients")
+	}
+	return ca.BroadcastCount(ctx, p, b.opts)
 }
 
 // EmitWithAck sends the event and collects every recipient's answer. It

@@ -59,10 +59,6 @@ func (c *client) onMessage(data []byte, binary bool) {
 		if done {
 			p, atts := c.re.Packet()
 			c.re = nil
-			if _, err := socketio.ReplacePlaceholders(nil, p.Data, atts); err != nil {
-				c.fail(err)
-				return
-			}
 			c.onPacket(p, atts, true)
 		}
 		return
