@@ -32,21 +32,19 @@ type Socket struct {
 	hs        atomic.Pointer[Handshake]
 
 	// Home-loop state.
-	acks     map[uint64]*pendingAck
-	onLoop   bool // connected, as the home loop sees it
-	loopRoom []string
+	acks   map[uint64]*pendingAck
+	onLoop bool // connected, as the home loop sees it
 
-	mu          sync.Mutex
-	rooms       map[string]struct{}
-	data        map[string]any
-	handlers    map[string]EventHandler
-	anyIn       []EventHandler
-	anyOut      []func(event string, args []any)
-	middleware  []func(*Event) error
-	onLeaving   []func(reason string)
-	onLeave     []func(reason string)
-	onError     []func(error)
-	disconnects string
+	mu         sync.Mutex
+	rooms      map[string]struct{}
+	data       map[string]any
+	handlers   map[string]EventHandler
+	anyIn      []EventHandler
+	anyOut     []func(event string, args []any)
+	middleware []func(*Event) error
+	onLeaving  []func(reason string)
+	onLeave    []func(reason string)
+	onError    []func(error)
 }
 
 // ID is the socket's id, distinct from its connection's Engine.IO id.

@@ -126,13 +126,6 @@ func (r *Reactor) maxBody() int {
 	return n
 }
 
-// response is an HTTP response under construction. Its head is built in the
-// loop's arena or, when it must cross to another loop, on the heap.
-type response struct {
-	head []byte
-	body [][]byte
-}
-
 func statusLine(dst []byte, status int) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)

@@ -50,7 +50,6 @@ type Loop struct {
 	dirty    []*conn
 	flushing []*conn
 	iovFree  [][][]byte
-	arena    []byte
 
 	req     httphead.Request
 	scratch []byte
@@ -164,18 +163,6 @@ func (l *Loop) flush() {
 			l.flushing[i] = nil
 		}
 	}
-	l.arena = l.arena[:0]
-}
-
-// alloc returns n bytes of loop scratch memory, valid until the end of the
-// current callback's flush. Response heads are built here.
-func (l *Loop) alloc(n int) []byte {
-	if cap(l.arena)-len(l.arena) < n {
-		l.arena = make([]byte, 0, max(4096, 2*n))
-	}
-	b := l.arena[len(l.arena) : len(l.arena)+n : len(l.arena)+n]
-	l.arena = l.arena[:len(l.arena)+n]
-	return b
 }
 
 // Timer is a timer on a loop's timing wheel, embedded by its owner so that

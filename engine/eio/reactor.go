@@ -69,7 +69,6 @@ type Reactor struct {
 	done     chan struct{}
 	runErr   error
 	draining atomic.Bool
-	stopped  atomic.Bool
 
 	loopsMu sync.Mutex
 	loopMap map[gnet.EventLoop]*Loop
@@ -123,7 +122,8 @@ func (r *Reactor) Start(addr string) error {
 			gnet.WithNumEventLoop(r.cfg.Loops),
 			gnet.WithTicker(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-			gnet.WithLogLevel(logging.ErrorLevel),
+			gnet.WithLogger(gnetLogger{r.log}),
+			gnet.WithLogLevel(logging.DebugLevel),
 			gnet.WithReuseAddr(true),
 		)
 		if err != nil {
@@ -187,12 +187,19 @@ wait:
 		case <-tick.C:
 		}
 	}
-	r.stopped.Store(true)
+	// gnet's Stop polls for completion twice a second; gnet.Run returning,
+	// which closes done, is the earlier signal.
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := r.eng.Stop(stopCtx)
-	<-r.done
-	return err
+	stopErr := make(chan error, 1)
+	go func() { stopErr <- r.eng.Stop(stopCtx) }()
+	select {
+	case <-r.done:
+		return nil
+	case err := <-stopErr:
+		<-r.done
+		return err
+	}
 }
 
 // Done is closed when the reactor has stopped.

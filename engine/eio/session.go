@@ -15,7 +15,6 @@ var (
 	errOverlapGet       = errors.New("eio: overlapping poll requests from client")
 	errOverlapPost      = errors.New("eio: overlapping data requests from client")
 	errPollClosed       = errors.New("eio: poll connection closed prematurely")
-	errPostClosed       = errors.New("eio: data request connection closed prematurely")
 	errInvalidContent   = errors.New("eio: binary polling body is not Engine.IO v4")
 	errHeartbeat        = errors.New("eio: invalid heartbeat direction: client sent ping")
 	errPollQueueTooLong = errors.New("eio: polling queue over its bound")

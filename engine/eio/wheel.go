@@ -15,8 +15,6 @@ type timer struct {
 	fire       func()
 }
 
-func (t *timer) active() bool { return t.next != nil }
-
 // wheel is a hashed timing wheel driven by its loop's ticks.
 type wheel struct {
 	tick  time.Duration
