@@ -161,6 +161,11 @@ func (c *client) finishConnect(s *Socket, err error) {
 			break
 		}
 	}
+	if c.closed || err != nil {
+		s.mu.Lock()
+		s.left = true
+		s.mu.Unlock()
+	}
 	if c.closed {
 		return
 	}
@@ -292,7 +297,10 @@ func (s *Socket) close(reason string) {
 		return
 	}
 	s.onLoop = false
+	s.mu.Lock()
+	s.left = true
 	s.connected.Store(false)
+	s.mu.Unlock()
 	s.cl.remove(s)
 	s.failAcks()
 	s.mu.Lock()

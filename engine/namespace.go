@@ -48,6 +48,7 @@ type Namespace struct {
 	middleware []Middleware
 	onConnect  []func(*Socket)
 	handlers   map[string]EventHandler
+	fallback   EventHandler
 	sockets    map[string]*Socket
 	rooms      map[string]int
 	roomEvents []func(RoomEvent)
@@ -103,6 +104,14 @@ func (ns *Namespace) OnConnection(fn func(s *Socket)) {
 func (ns *Namespace) On(event string, h EventHandler) {
 	ns.mu.Lock()
 	ns.handlers[event] = h
+	ns.mu.Unlock()
+}
+
+// OnDefault sets the handler of every event that has no handler of its
+// own, on the socket or the namespace, such as events matched by pattern.
+func (ns *Namespace) OnDefault(h EventHandler) {
+	ns.mu.Lock()
+	ns.fallback = h
 	ns.mu.Unlock()
 }
 
@@ -202,27 +211,47 @@ func (ns *Namespace) connectHandlers() ([]Middleware, []func(*Socket)) {
 	return mw, on
 }
 
+// handler finds the handler of event: the namespace's, its parent's, then
+// their defaults.
 func (ns *Namespace) handler(event string) EventHandler {
 	ns.mu.RLock()
-	h := ns.handlers[event]
+	h, fallback := ns.handlers[event], ns.fallback
 	ns.mu.RUnlock()
 	if h == nil && ns.parent != nil {
 		ns.parent.mu.RLock()
 		h = ns.parent.handlers[event]
+		if fallback == nil {
+			fallback = ns.parent.fallback
+		}
 		ns.parent.mu.RUnlock()
+	}
+	if h == nil {
+		return fallback
 	}
 	return h
 }
 
-// add registers a socket that passed its middleware. Home loop only.
+// add registers a socket that passed its middleware, with the rooms its
+// middleware joined. Home loop only.
 func (ns *Namespace) add(s *Socket, l *eio.Loop) {
 	s.onLoop = true
+	s.mu.Lock()
 	s.connected.Store(true)
+	rooms := make([]string, 0, len(s.rooms))
+	for r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	events := append([]RoomEvent{{RoomCreated, s.id, ""}, {SocketJoined, s.id, s.id}}, ns.count(s, rooms, +1)...)
+	s.mu.Unlock()
 	ns.mu.Lock()
 	ns.sockets[s.id] = s
 	ns.mu.Unlock()
-	ns.index(l).all.add(s)
-	ns.fire([]RoomEvent{{RoomCreated, s.id, ""}, {SocketJoined, s.id, s.id}})
+	x := ns.index(l)
+	x.all.add(s)
+	for _, r := range rooms {
+		x.join(s, r)
+	}
+	ns.fire(events)
 }
 
 // remove forgets a disconnected socket and its rooms. Home loop only.
@@ -252,10 +281,11 @@ func (ns *Namespace) remove(s *Socket, l *eio.Loop) {
 func (ns *Namespace) join(s *Socket, rooms []string) {
 	var added []string
 	s.mu.Lock()
-	if !s.connected.Load() {
+	if s.left {
 		s.mu.Unlock()
 		return
 	}
+	connecting := !s.connected.Load()
 	for _, r := range rooms {
 		if r == s.id {
 			continue
@@ -268,6 +298,11 @@ func (ns *Namespace) join(s *Socket, rooms []string) {
 		}
 		s.rooms[r] = struct{}{}
 		added = append(added, r)
+	}
+	if connecting {
+		// Middleware joins apply when the socket connects (see add).
+		s.mu.Unlock()
+		return
 	}
 	events := ns.count(s, added, +1)
 	s.mu.Unlock()
@@ -289,11 +324,21 @@ func (ns *Namespace) join(s *Socket, rooms []string) {
 func (ns *Namespace) leave(s *Socket, rooms []string) {
 	var removed []string
 	s.mu.Lock()
+	if s.left {
+		// Disconnected: the cleanup leaves every room.
+		s.mu.Unlock()
+		return
+	}
 	for _, r := range rooms {
 		if _, ok := s.rooms[r]; ok {
 			delete(s.rooms, r)
 			removed = append(removed, r)
 		}
+	}
+	if !s.connected.Load() {
+		// Connecting: nothing is counted or indexed yet.
+		s.mu.Unlock()
+		return
 	}
 	events := ns.count(s, removed, -1)
 	s.mu.Unlock()
@@ -397,6 +442,7 @@ type ParentNamespace struct {
 	middleware []Middleware
 	onConnect  []func(*Socket)
 	handlers   map[string]EventHandler
+	fallback   EventHandler
 	children   []*Namespace
 }
 
@@ -418,6 +464,13 @@ func (p *ParentNamespace) OnConnection(fn func(s *Socket)) {
 func (p *ParentNamespace) On(event string, h EventHandler) {
 	p.mu.Lock()
 	p.handlers[event] = h
+	p.mu.Unlock()
+}
+
+// OnDefault sets the handler of unhandled events for every child.
+func (p *ParentNamespace) OnDefault(h EventHandler) {
+	p.mu.Lock()
+	p.fallback = h
 	p.mu.Unlock()
 }
 

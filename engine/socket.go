@@ -36,6 +36,7 @@ type Socket struct {
 	onLoop bool // connected, as the home loop sees it
 
 	mu         sync.Mutex
+	left       bool // disconnected, or refused by middleware
 	rooms      map[string]struct{}
 	data       map[string]any
 	handlers   map[string]EventHandler

@@ -1,0 +1,278 @@
+package eio
+
+// Tests that expose bugs in the non-test code of this package. Each one
+// asserts the behaviour the package documents or the reference server
+// implements; the final report of the test suite describes each bug with a
+// suggested fix. They fail until the bugs are fixed.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// TestBug_WebSocketCloseReason: a WebSocket session whose connection lives on
+// its home loop (every WebSocket-only session) reports "transport close" to
+// OnClose whatever the real reason, because Session.close tears the
+// connection down synchronously and the connection's OnClose re-enters
+// Session.close with ReasonTransportClose before finish runs.
+func TestBug_WebSocketCloseReason(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		reason string
+		cfg    Config
+		act    func(t *testing.T, ts *testServer, c *wsClient, s *Session)
+	}{
+		{"parse error", ReasonParseError, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			c.sendText("abc")
+		}},
+		{"ping timeout", ReasonPingTimeout, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond},
+			func(t *testing.T, ts *testServer, c *wsClient, s *Session) {}},
+		{"forced close", ReasonForcedClose, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			s.Close()
+		}},
+		{"client ping", ReasonTransportError, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			c.sendText("2")
+		}},
+		{"unmasked frame", ReasonTransportError, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			c.writeFrame(ws.OpText, true, []byte("4hi"), true)
+		}},
+		{"server shutdown", ReasonServerShutdown, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			go ts.r.Shutdown(context.Background())
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, tc.cfg, ReactorConfig{Loops: 1})
+			c, _, s := ts.openWS()
+			tc.act(t, ts, c, s)
+			ts.h.expectClose(t, s, tc.reason)
+		})
+	}
+}
+
+// TestBug_WheelRearmOtherTimerInsideFire: wheel.advance keeps a pointer to
+// the next entry of the slot while it fires the current one; when the fire
+// callback re-arms that next timer into another slot, advance follows it
+// into the other slot's list, treats that slot's head as a timer and calls
+// its nil fire function.
+func TestBug_WheelRearmOtherTimerInsideFire(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	var w wheel
+	w.init(10*time.Millisecond, start)
+	var a, b timer
+	var fired []string
+	w.schedule(&a, 10*time.Millisecond, func() {
+		fired = append(fired, "a")
+		w.schedule(&b, 30*time.Millisecond, func() { fired = append(fired, "b") })
+	})
+	w.schedule(&b, 10*time.Millisecond, func() { fired = append(fired, "b-old") })
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("advance panicked: %v", r)
+			}
+		}()
+		w.advance(start.Add(10 * time.Millisecond))
+		if strings.Join(fired, ",") != "a" {
+			t.Fatalf("fired %v at tick 1, want [a]", fired)
+		}
+		w.advance(start.Add(40 * time.Millisecond))
+	}()
+	if strings.Join(fired, ",") != "a,b" {
+		t.Fatalf("fired %v, want [a b]", fired)
+	}
+}
+
+// TestBug_WheelRearmSameSlotSkipsDueTimers: when a fire callback re-arms the
+// next entry of its slot for exactly one turn later, the entry moves to the
+// tail of the same slot and advance jumps there, skipping every timer in
+// between, which then fire a whole turn (5.12 s by default) late.
+func TestBug_WheelRearmSameSlotSkipsDueTimers(t *testing.T) {
+	t.Parallel()
+	const tick = 10 * time.Millisecond
+	start := time.Unix(1000, 0)
+	var w wheel
+	w.init(tick, start)
+	var a, b, c timer
+	var fired []string
+	w.schedule(&a, tick, func() {
+		fired = append(fired, "a")
+		w.schedule(&b, wheelSlots*tick, func() { fired = append(fired, "b") })
+	})
+	w.schedule(&b, tick, func() { fired = append(fired, "b-old") })
+	w.schedule(&c, tick, func() { fired = append(fired, "c") })
+	w.advance(start.Add(tick))
+	if strings.Join(fired, ",") != "a,c" {
+		t.Fatalf("fired %v at tick 1, want [a c]", fired)
+	}
+}
+
+// TestBug_WheelFiresEarly: schedule counts the delay from the last tick the
+// wheel reached, not from the time it is armed, so a timer armed late in a
+// tick fires up to one tick early: here 1 ms after being armed for 10 ms.
+// Heartbeat deadlines are thus up to a tick shorter than configured.
+func TestBug_WheelFiresEarly(t *testing.T) {
+	t.Parallel()
+	const tick = 10 * time.Millisecond
+	start := time.Unix(1000, 0)
+	var w wheel
+	w.init(tick, start)
+	w.advance(start.Add(19 * time.Millisecond)) // the loop's clock is now 19 ms
+	var tm timer
+	fired := false
+	w.schedule(&tm, tick, func() { fired = true }) // armed at 19 ms for 10 ms
+	w.advance(start.Add(20 * time.Millisecond))
+	if fired {
+		t.Fatal("timer armed at 19 ms for 10 ms fired at 20 ms")
+	}
+}
+
+// TestBug_FragmentedMessageInterleavedPingCountsTowardMaxPayload: the size
+// check in readWebSocket adds the length of every frame, control frames
+// included, to the fragments assembled so far, so a ping between the
+// fragments of a message that fits maxPayload closes the connection with
+// 1009.
+func TestBug_FragmentedMessageInterleavedPingCountsTowardMaxPayload(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{MaxPayload: 100})
+	c, _, _ := ts.openWS()
+	c.writeFrame(ws.OpText, false, []byte("4"+strings.Repeat("a", 89)), false) // 90 bytes
+	c.writeFrame(ws.OpPing, true, []byte("0123456789012345"), false)           // 16 bytes
+	c.writeFrame(ws.OpContinuation, true, []byte("bbbbbbbbbb"), false)         // 100 in all
+	h, p := c.readFrame()
+	if h.OpCode != ws.OpPong || string(p) != "0123456789012345" {
+		code, _ := ws.ParseCloseFrameData(p)
+		t.Fatalf("got opcode %v (close code %d), want the pong", h.OpCode, code)
+	}
+	ts.h.expectMsg(t, strings.Repeat("a", 89)+"bbbbbbbbbb", false)
+}
+
+// TestBug_PollingForcedCloseLingers: Session.Close on a polling session with
+// no GET pending queues the close packet and waits for the next GET, as the
+// reference does; but once that GET has delivered the close packet the
+// session is not finished: OnClose only runs 30 s later (pollCloseTimeout).
+// The reference closes as soon as the close packet is written.
+func TestBug_PollingForcedCloseLingers(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	sid, s := ts.openPolling()
+	s.Close()
+	time.Sleep(20 * time.Millisecond)
+	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "1" {
+		t.Fatalf("GET: %d %q, want the close packet", res.status, res.body)
+	}
+	ts.h.expectClose(t, s, ReasonForcedClose)
+}
+
+// TestBug_ShutdownSkipsIdlePollingSessions: Shutdown closes an idle polling
+// session "gracefully", waiting up to 30 s for a GET; when ctx ends first the
+// loops stop and OnClose never runs for that session.
+func TestBug_ShutdownSkipsIdlePollingSessions(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	_, s := ts.openPolling()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_ = ts.r.Shutdown(ctx)
+	select {
+	case ev := <-ts.h.closes:
+		if ev.s != s || ev.reason != ReasonServerShutdown {
+			t.Fatalf("OnClose %q for %s", ev.reason, ev.s.ID())
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Shutdown returned without OnClose for the idle polling session")
+	}
+}
+
+// TestBug_AddrNilReceiver: Addr dereferences its receiver, so a nil
+// *Reactor panics instead of returning nil.
+func TestBug_AddrNilReceiver(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("(*Reactor)(nil).Addr() panicked: %v", r)
+		}
+	}()
+	var r *Reactor
+	if a := r.Addr(); a != nil {
+		t.Fatalf("Addr() = %v", a)
+	}
+}
+
+// TestBug_ShutdownBeforeStart: Shutdown on a reactor that was never started
+// waits forever for r.done, which only the goroutine of Start closes.
+func TestBug_ShutdownBeforeStart(t *testing.T) {
+	t.Parallel()
+	srv, err := NewServer(Config{Handler: newRecorder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReactor(ReactorConfig{Logger: discardLogger})
+	r.Mount("/engine.io/", srv)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.Shutdown(context.Background())
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Shutdown of a reactor that never started did not return")
+	}
+}
+
+// TestBug_AllowRequestRunsBeforeProtocolCheck: the reference runs
+// allowRequest in verify(), before handshake() checks EIO, so a refused
+// request with EIO=3 gets 403 Forbidden with the AllowRequest message; Herald
+// checks EIO first and answers code 5 without consulting AllowRequest.
+func TestBug_AllowRequestRunsBeforeProtocolCheck(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{AllowRequest: func(*Request) error { return errors.New("nope") }})
+	res := ts.get(ts.rawURL("EIO=3&transport=polling"))
+	checkJSONError(t, res, 403, CodeForbidden, "nope")
+}
+
+// TestBug_PollingTransportWithUpgradeHeader: an upgrade request with
+// transport=polling opens a WebSocket session. The reference refuses it
+// (the polling transport does not handle upgrades: the WebSocket is closed
+// at once), and the session's query then contradicts its transport.
+func TestBug_PollingTransportWithUpgradeHeader(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	c, err := ts.dialWS("transport=polling", nil)
+	if err != nil {
+		return // refused: fine
+	}
+	h, p, err := c.tryReadFrame(time.Second)
+	if err == nil && h.OpCode != ws.OpClose {
+		t.Fatalf("transport=polling upgrade opened a WebSocket session: first frame %q", p)
+	}
+}
+
+// TestBug_OverlappingPostWhileBodyArrives: the protocol says a second POST
+// while one is active MUST get 400 and close the session. Herald only marks a
+// POST active once its whole body has arrived, so a POST whose body is still
+// streaming is not seen, the second POST is accepted, and the two payloads
+// are processed in the opposite order of the requests.
+func TestBug_OverlappingPostWhileBodyArrives(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	sid, s := ts.openPolling()
+	first := ts.dialRaw()
+	first.send("POST " + ts.path + "?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\n4fi")
+	time.Sleep(50 * time.Millisecond)
+	res := ts.mustDo("POST", ts.pollURL(sid), "4second", http.Header{"Content-Type": {"text/plain"}})
+	if res.status != 400 {
+		t.Fatalf("overlapping POST: %d %q, want 400", res.status, res.body)
+	}
+	ts.h.expectClose(t, s, ReasonTransportError)
+}

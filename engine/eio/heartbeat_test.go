@@ -1,0 +1,150 @@
+package eio
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// The heartbeat tests use intervals of 100 ms; the loops' timers have a
+// 10 ms resolution and may fire early by as much as the loop's clock lags
+// (see TestBug_WheelFiresEarly), so timings are checked with slack.
+const (
+	hbInterval = 100 * time.Millisecond
+	hbTimeout  = 150 * time.Millisecond
+	hbEarly    = 40 * time.Millisecond
+)
+
+func TestHeartbeatPollingPongKeepsAlive(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	sid, s := ts.openPolling()
+	last := time.Now()
+	// Five rounds: each GET gets a ping after about pingInterval.
+	for i := 0; i < 5; i++ {
+		res := ts.get(ts.pollURL(sid))
+		if res.status != 200 || res.body != "2" {
+			t.Fatalf("round %d: GET %d %q", i, res.status, res.body)
+		}
+		if d := time.Since(last); d < hbInterval-hbEarly {
+			t.Fatalf("round %d: ping after %v, before pingInterval", i, d)
+		}
+		if res := ts.post(ts.pollURL(sid), "3"); res.status != 200 || res.body != "ok" {
+			t.Fatalf("round %d: POST %d %q", i, res.status, res.body)
+		}
+		last = time.Now()
+	}
+	if s.Closed() {
+		t.Fatal("session closed despite pongs")
+	}
+	ts.h.noClose(t, 0)
+	// Then no more pongs: the session dies pingTimeout after the next ping.
+	res := ts.get(ts.pollURL(sid))
+	if res.body != "2" {
+		t.Fatalf("GET %q", res.body)
+	}
+	pinged := time.Now()
+	ts.h.expectClose(t, s, ReasonPingTimeout)
+	if d := time.Since(pinged); d < hbTimeout-hbEarly-5*time.Millisecond {
+		t.Fatalf("closed %v after the ping, before pingTimeout", d)
+	}
+}
+
+func TestHeartbeatPollingPingWhileGetHeld(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	sid, _ := ts.openPolling()
+	start := time.Now()
+	poll := ts.asyncGet(ts.pollURL(sid))
+	res := recvResult(t, poll)
+	if res.status != 200 || res.body != "2" {
+		t.Fatalf("GET %d %q", res.status, res.body)
+	}
+	if d := time.Since(start); d < hbInterval-hbEarly || d > hbInterval+200*time.Millisecond {
+		t.Fatalf("held GET answered with the ping after %v", d)
+	}
+}
+
+func TestHeartbeatPollingTimeout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	start := time.Now()
+	sid, s := ts.openPolling()
+	ts.h.expectClose(t, s, ReasonPingTimeout)
+	if d := time.Since(start); d < hbInterval+hbTimeout-2*hbEarly {
+		t.Fatalf("closed after %v", d)
+	}
+	checkJSONError(t, ts.get(ts.pollURL(sid)), 400, CodeUnknownSID, "Session ID unknown")
+}
+
+func TestHeartbeatWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	c, _, s := ts.openWS()
+	last := time.Now()
+	for i := 0; i < 5; i++ {
+		h, p := c.readFrame()
+		if h.OpCode != ws.OpText || string(p) != "2" {
+			t.Fatalf("round %d: frame %v %q", i, h.OpCode, p)
+		}
+		if d := time.Since(last); d < hbInterval-hbEarly {
+			t.Fatalf("round %d: ping after %v", i, d)
+		}
+		c.sendText("3")
+		last = time.Now()
+	}
+	ts.h.noClose(t, 0)
+	c.expectText("2")
+	pinged := time.Now()
+	c.expectClose(ws.StatusNormalClosure)
+	if d := time.Since(pinged); d < hbTimeout-hbEarly-5*time.Millisecond {
+		t.Fatalf("closed %v after the ping", d)
+	}
+	ts.h.expectClosed(t, s) // reason: see TestBug_WebSocketCloseReason
+}
+
+func TestHeartbeatMessagesDoNotReplacePongs(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	c, _, s := ts.openWS()
+	// Traffic other than pongs does not keep the session alive.
+	deadline := time.Now().Add(hbInterval + hbTimeout + 300*time.Millisecond)
+	for !s.Closed() && time.Now().Before(deadline) {
+		c.sendText("4busy")
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !s.Closed() {
+		t.Fatal("session kept alive by messages without pongs")
+	}
+}
+
+func TestHeartbeatClientPingIsAnError(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	sid, s := ts.openPolling()
+	if res := ts.post(ts.pollURL(sid), "2"); res.status != 200 {
+		t.Fatalf("POST: %d %q", res.status, res.body)
+	}
+	ts.h.expectClose(t, s, ReasonTransportError)
+
+	c, _, s2 := ts.openWS()
+	c.sendText("2")
+	c.expectClose(ws.StatusNormalClosure)
+	ts.h.expectClosed(t, s2) // reason: see TestBug_WebSocketCloseReason
+}
+
+func TestHeartbeatPongWithoutPingIsHarmless(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	c, _, s := ts.openWS()
+	c.sendText("3")
+	c.sendText("3")
+	for i := 0; i < 3; i++ {
+		c.expectText("2")
+		c.sendText("3")
+	}
+	if s.Closed() {
+		t.Fatal("closed")
+	}
+}
