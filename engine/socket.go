@@ -30,6 +30,7 @@ type Socket struct {
 
 	connected atomic.Bool
 	hs        atomic.Pointer[Handshake]
+	ctx       atomic.Value
 
 	// Home-loop state.
 	acks   map[uint64]*pendingAck
@@ -76,6 +77,19 @@ func (s *Socket) Handshake() *Handshake {
 		return s.hs.Load()
 	}
 	return h
+}
+
+// SetContext attaches a value for the embedding application, such as the
+// identity its middleware established. Unlike the data map, it is not
+// shown to FetchSockets.
+func (s *Socket) SetContext(v any) { s.ctx.Store(&v) }
+
+// Context returns the value set with SetContext, or nil.
+func (s *Socket) Context() any {
+	if p, _ := s.ctx.Load().(*any); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Set stores a value in the socket's data map.

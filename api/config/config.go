@@ -19,6 +19,11 @@ type Config struct {
 	APIListen string `yaml:"api_listen"`
 	// Path is where Socket.IO is served.
 	Path string `yaml:"path"`
+	// Namespaces clients may connect to.
+	Namespaces []string `yaml:"namespaces"`
+	// DataDir keeps the node's local state: the development JWT secret.
+	// Empty means $XDG_DATA_HOME/herald, or ~/.local/share/herald.
+	DataDir string `yaml:"data_dir"`
 
 	Engine   Engine   `yaml:"engine"`
 	Auth     Auth     `yaml:"auth"`
@@ -221,9 +226,10 @@ type Log struct {
 // loopback, JWT with HS256 (a secret must be configured to connect).
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:3000",
-		APIListen: "127.0.0.1:3001",
-		Path:      "/socket.io/",
+		Listen:     "127.0.0.1:3000",
+		APIListen:  "127.0.0.1:3001",
+		Path:       "/socket.io/",
+		Namespaces: []string{"/"},
 		Engine: Engine{
 			PingInterval:     Duration(25 * time.Second),
 			PingTimeout:      Duration(20 * time.Second),

@@ -24,6 +24,14 @@ func (c *Config) Validate() error {
 	if !strings.HasPrefix(c.Path, "/") {
 		v.fail("path", "must start with /")
 	}
+	if len(c.Namespaces) == 0 {
+		v.fail("namespaces", "must list at least one namespace, such as /")
+	}
+	for _, n := range c.Namespaces {
+		if !strings.HasPrefix(n, "/") {
+			v.fail("namespaces", fmt.Sprintf("%q must start with /", n))
+		}
+	}
 
 	e := c.Engine
 	v.positive("engine.ping_interval", int64(e.PingInterval))

@@ -129,4 +129,5 @@ type stats struct {
 	sessions      atomic.Int64
 	writes        atomic.Int64
 	slowConsumers atomic.Int64
+	refused       atomic.Int64
 }

@@ -30,6 +30,9 @@ type ReactorConfig struct {
 	MaxOutboundBytes int
 	// Tick is the resolution of the loops' timers; default 10 ms.
 	Tick time.Duration
+	// MaxConns bounds the open TCP connections; a connection beyond it is
+	// closed at once. 0 means no bound.
+	MaxConns int
 	// Logger receives the reactor's log lines; default slog.Default().
 	Logger *slog.Logger
 }
@@ -155,6 +158,9 @@ func (r *Reactor) ConnCount() int64 { return r.stats.conns.Load() }
 // SlowConsumers counts connections closed because their output piled up.
 func (r *Reactor) SlowConsumers() int64 { return r.stats.slowConsumers.Load() }
 
+// Refused counts connections closed at once because MaxConns was reached.
+func (r *Reactor) Refused() int64 { return r.stats.refused.Load() }
+
 // Writes counts writev system calls, so benchmarks can report batching.
 func (r *Reactor) Writes() int64 { return r.stats.writes.Load() }
 
@@ -244,6 +250,10 @@ func (r *Reactor) loopOf(el gnet.EventLoop) *Loop {
 // OnOpen attaches Herald's state to a new connection.
 func (r *Reactor) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if r.draining.Load() {
+		return nil, gnet.Close
+	}
+	if max := r.cfg.MaxConns; max > 0 && r.stats.conns.Load() >= int64(max) {
+		r.stats.refused.Add(1)
 		return nil, gnet.Close
 	}
 	l := r.loopOf(gc.EventLoop())
