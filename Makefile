@@ -27,8 +27,9 @@ test: vet node_modules
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# The embedded default: one node, in memory, on 127.0.0.1.
 run: build
-	$(BIN)/conformance
+	$(BIN)/herald serve
 
 # A short run of every fuzz target (FUZZTIME each).
 fuzz:

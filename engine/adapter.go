@@ -182,6 +182,9 @@ type RemoteSocket struct {
 	Handshake *Handshake     `json:"handshake"`
 	Rooms     []string       `json:"rooms"`
 	Data      map[string]any `json:"data"`
+	// Transport is the connection's transport now, when the adapter knows
+	// it (empty for a socket on a node that did not say).
+	Transport string `json:"transport,omitempty"`
 
 	ns *Namespace
 }
@@ -193,7 +196,9 @@ func NewRemoteSocket(ns *Namespace, id string, hs *Handshake, rooms []string, da
 }
 
 func describe(s *Socket) *RemoteSocket {
-	return NewRemoteSocket(s.ns, s.id, s.Handshake(), s.Rooms(), s.Data())
+	r := NewRemoteSocket(s.ns, s.id, s.Handshake(), s.Rooms(), s.Data())
+	r.Transport = s.Transport()
+	return r
 }
 
 // Emit sends an event to the socket.
