@@ -148,7 +148,6 @@ func (g *Gateway) setupAuth() error {
 	}
 	vc := auth.Config{
 		Algorithms: a.JWT.Algorithms,
-		Secret:     []byte(a.JWT.Secret.Reveal()),
 		JWKSURL:    a.JWT.JWKSURL,
 		Issuer:     a.JWT.Issuer,
 		Audience:   a.JWT.Audience,
@@ -161,15 +160,19 @@ func (g *Gateway) setupAuth() error {
 		}
 		vc.PublicKeys = append(vc.PublicKeys, auth.Key{ID: k.ID, PEM: pem})
 	}
-	if len(vc.Secret) == 0 && usesHMAC(a.JWT.Algorithms) {
+	switch {
+	case !usesHMAC(a.JWT.Algorithms):
+		g.notices = append(g.notices, fmt.Sprintf("auth: jwt %v", a.JWT.Algorithms))
+	case a.JWT.Secret != "":
+		vc.Secret = []byte(a.JWT.Secret.Reveal())
+		g.notices = append(g.notices, fmt.Sprintf("auth: jwt %v", a.JWT.Algorithms))
+	default:
 		secret, path, err := g.devSecret()
 		if err != nil {
 			return err
 		}
 		vc.Secret = secret
 		g.notices = append(g.notices, "auth: jwt with the development secret in "+path+" (set auth.jwt.secret for production; `herald token` signs with it)")
-	} else {
-		g.notices = append(g.notices, fmt.Sprintf("auth: jwt %v", a.JWT.Algorithms))
 	}
 	v, err := auth.NewVerifier(vc)
 	if err != nil {
