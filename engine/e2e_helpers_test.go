@@ -139,12 +139,12 @@ func e2eServer(t *testing.T, addr string, cfg engine.Config, setup func(*engine.
 				t.Logf("server log (%s):\n%s", srv.Reactor().Addr(), s)
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// The scripts close their connections before they exit, so this
+		// rarely waits; the bound keeps a session whose client died
+		// between two polls from holding the test up.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		t0 := time.Now()
-		n := srv.Engine().SessionCount()
-		_ = srv.Shutdown(ctx)
-		t.Logf("DEBUG shutdown with %d sessions took %v", n, time.Since(t0)) // a second Shutdown of a stopped server is a no-op
+		_ = srv.Shutdown(ctx) // a second Shutdown of a stopped server is a no-op
 	})
 	return srv, "http://" + srv.Reactor().Addr().String()
 }

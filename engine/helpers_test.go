@@ -138,6 +138,7 @@ type wsOpts struct {
 	noPong bool        // do not answer pings
 	pings  bool        // also deliver pings ("2") as messages
 	noOpen bool        // do not wait for the open packet
+	buf    int         // message queue size; default 8192
 }
 
 // wsClient is a raw Socket.IO client on one WebSocket. A reader goroutine
@@ -158,7 +159,9 @@ type wsClient struct {
 
 	noPong atomic.Bool
 	pings  bool
+	drop   atomic.Bool // drop messages from now on (load generators)
 	pinged atomic.Int32
+	count  atomic.Int64 // messages received, dropped ones included
 }
 
 func (ts *tServer) dialWS(o wsOpts) (*wsClient, error) {
@@ -179,7 +182,10 @@ func (ts *tServer) dialWS(o wsOpts) (*wsClient, error) {
 		// The dialer may have read past the 101 response.
 		r = io.MultiReader(br, conn)
 	}
-	c := &wsClient{t: ts.t, conn: conn, msgs: make(chan tMsg, 8192), done: make(chan struct{}), pings: o.pings}
+	if o.buf == 0 {
+		o.buf = 8192
+	}
+	c := &wsClient{t: ts.t, conn: conn, msgs: make(chan tMsg, o.buf), done: make(chan struct{}), pings: o.pings}
 	c.noPong.Store(o.noPong)
 	ts.t.Cleanup(func() { conn.Close() })
 	go c.readLoop(bufio.NewReaderSize(r, 4096))
@@ -258,6 +264,10 @@ func (c *wsClient) readLoop(r io.Reader) {
 			if !c.pings {
 				continue
 			}
+		}
+		c.count.Add(1)
+		if c.drop.Load() {
+			continue
 		}
 		c.msgs <- tMsg{data: p, binary: binary}
 	}
@@ -761,4 +771,17 @@ func (p *pollClient) getN(n int) []tMsg {
 		}
 	}
 	return out
+}
+
+// wsConnect opens a WebSocket session, connects it to nsp and returns the
+// client and the server's socket, which ch (from socketsOf) delivers.
+func (ts *tServer) wsConnect(nsp string, ch <-chan *Socket, opts ...wsOpts) (*wsClient, *Socket) {
+	ts.t.Helper()
+	c := ts.ws(opts...)
+	sid := c.connect(nsp)
+	s := recv(ts.t, ch, "connection")
+	if s.ID() != sid {
+		ts.t.Fatalf("socket %q connected, client saw %q", s.ID(), sid)
+	}
+	return c, s
 }

@@ -18,7 +18,7 @@ func (c *Config) Validate() error {
 	var v validator
 	v.addr("listen", c.Listen)
 	v.addr("api_listen", c.APIListen)
-	if c.Listen == c.APIListen {
+	if c.Listen == c.APIListen && !strings.HasSuffix(c.Listen, ":0") {
 		v.fail("api_listen", "must differ from listen")
 	}
 	if !strings.HasPrefix(c.Path, "/") {

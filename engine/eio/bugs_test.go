@@ -46,6 +46,17 @@ func TestBug_WebSocketCloseReason(t *testing.T) {
 		{"server shutdown", ReasonServerShutdown, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
 			go ts.r.Shutdown(context.Background())
 		}},
+		{"slow consumer", ReasonTransportError, Config{}, func(t *testing.T, ts *testServer, c *wsClient, s *Session) {
+			// Up to 64 MB to a client that does not read, until the
+			// default 4 MiB bound (plus the kernel's buffers) is passed.
+			m := NewBinaryMessage(make([]byte, 64<<10))
+			for i := 0; i < 1024 && !s.Closed(); i++ {
+				s.Send(m)
+				if i%4 == 3 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,66 +64,11 @@ func TestBug_WebSocketCloseReason(t *testing.T) {
 			ts := startServer(t, tc.cfg, ReactorConfig{Loops: 1})
 			c, _, s := ts.openWS()
 			tc.act(t, ts, c, s)
-			ts.h.expectClose(t, s, tc.reason)
-		})
-	}
-}
-
-// TestBug_WheelRearmOtherTimerInsideFire: wheel.advance keeps a pointer to
-// the next entry of the slot while it fires the current one; when the fire
-// callback re-arms that next timer into another slot, advance follows it
-// into the other slot's list, treats that slot's head as a timer and calls
-// its nil fire function.
-func TestBug_WheelRearmOtherTimerInsideFire(t *testing.T) {
-	t.Parallel()
-	start := time.Unix(1000, 0)
-	var w wheel
-	w.init(10*time.Millisecond, start)
-	var a, b timer
-	var fired []string
-	w.schedule(&a, 10*time.Millisecond, func() {
-		fired = append(fired, "a")
-		w.schedule(&b, 30*time.Millisecond, func() { fired = append(fired, "b") })
-	})
-	w.schedule(&b, 10*time.Millisecond, func() { fired = append(fired, "b-old") })
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("advance panicked: %v", r)
+			ev := ts.h.expectClose(t, s, tc.reason)
+			if tc.name == "slow consumer" && !errors.Is(ev.err, ErrSlowConsumer) {
+				t.Fatalf("error %v, want ErrSlowConsumer", ev.err)
 			}
-		}()
-		w.advance(start.Add(10 * time.Millisecond))
-		if strings.Join(fired, ",") != "a" {
-			t.Fatalf("fired %v at tick 1, want [a]", fired)
-		}
-		w.advance(start.Add(40 * time.Millisecond))
-	}()
-	if strings.Join(fired, ",") != "a,b" {
-		t.Fatalf("fired %v, want [a b]", fired)
-	}
-}
-
-// TestBug_WheelRearmSameSlotSkipsDueTimers: when a fire callback re-arms the
-// next entry of its slot for exactly one turn later, the entry moves to the
-// tail of the same slot and advance jumps there, skipping every timer in
-// between, which then fire a whole turn (5.12 s by default) late.
-func TestBug_WheelRearmSameSlotSkipsDueTimers(t *testing.T) {
-	t.Parallel()
-	const tick = 10 * time.Millisecond
-	start := time.Unix(1000, 0)
-	var w wheel
-	w.init(tick, start)
-	var a, b, c timer
-	var fired []string
-	w.schedule(&a, tick, func() {
-		fired = append(fired, "a")
-		w.schedule(&b, wheelSlots*tick, func() { fired = append(fired, "b") })
-	})
-	w.schedule(&b, tick, func() { fired = append(fired, "b-old") })
-	w.schedule(&c, tick, func() { fired = append(fired, "c") })
-	w.advance(start.Add(tick))
-	if strings.Join(fired, ",") != "a,c" {
-		t.Fatalf("fired %v at tick 1, want [a c]", fired)
+		})
 	}
 }
 
@@ -166,7 +122,7 @@ func TestBug_PollingForcedCloseLingers(t *testing.T) {
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
 	s.Close()
-	time.Sleep(20 * time.Millisecond)
+	onLoop(t, s.Loop(), func() {})
 	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "1" {
 		t.Fatalf("GET: %d %q, want the close packet", res.status, res.body)
 	}
@@ -269,10 +225,43 @@ func TestBug_OverlappingPostWhileBodyArrives(t *testing.T) {
 	sid, s := ts.openPolling()
 	first := ts.dialRaw()
 	first.send("POST " + ts.path + "?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\n4fi")
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // for the first POST's head to arrive
 	res := ts.mustDo("POST", ts.pollURL(sid), "4second", http.Header{"Content-Type": {"text/plain"}})
 	if res.status != 400 {
 		t.Fatalf("overlapping POST: %d %q, want 400", res.status, res.body)
 	}
 	ts.h.expectClose(t, s, ReasonTransportError)
+}
+
+// TestBug_SlowConsumerBurstUnbounded: the outbound bound is only checked in
+// conn.flush after a whole callback's output has been handed to gnet, which
+// copies whatever the socket does not take into its own buffer. A burst of
+// 50 MB that reaches the loop in one mailbox batch is thus copied whole
+// into memory before the connection is cut: the heap grows by the size of
+// the burst, not by MaxOutboundBytes (4 MiB here).
+func TestBug_SlowConsumerBurstUnbounded(t *testing.T) {
+	const (
+		msgSize  = 64 << 10
+		count    = 800 // 50 MB
+		maxOut   = 4 << 20
+		memSlack = 24 << 20
+	)
+	ts := startServer(t, Config{}, ReactorConfig{MaxOutboundBytes: maxOut, Loops: 1})
+	_, _, s := ts.openWS()
+	base := heapInuse()
+	sampler := sampleHeap(time.Millisecond)
+	m := NewBinaryMessage(make([]byte, msgSize))
+	// Keep the loop busy while the burst is queued, so that it arrives in one
+	// batch, as it does whenever the sender outpaces the loop.
+	release := make(chan struct{})
+	s.Loop().Post(TaskFunc(func(*Loop) { <-release }))
+	for i := 0; i < count; i++ {
+		s.Send(m)
+	}
+	close(release)
+	ts.h.expectClosed(t, s)
+	peak := sampler.Stop()
+	if growth := int64(peak) - int64(base); growth > memSlack {
+		t.Fatalf("heap grew by %d MB for one slow consumer; MaxOutboundBytes is %d MB", growth>>20, maxOut>>20)
+	}
 }

@@ -43,6 +43,8 @@ func TestHandshakePolling(t *testing.T) {
 	if s.Server() != ts.srv || ts.srv.SessionCount() != 1 || ts.srv.Reactor() != ts.r {
 		t.Fatalf("server bookkeeping: count %d", ts.srv.SessionCount())
 	}
+	// Writes counts writev calls, after they return.
+	waitFor(t, func() bool { return ts.r.Writes() >= 1 }, "Writes to count the response")
 }
 
 func TestHandshakeWebSocket(t *testing.T) {
@@ -359,4 +361,18 @@ func TestMultipleMounts(t *testing.T) {
 	}
 	// A sid is only known to its own server.
 	checkJSONError(t, ts.get("http://"+ts.addr+"/b/?EIO=4&transport=polling&sid="+sa.ID()), 400, CodeUnknownSID, "Session ID unknown")
+}
+
+func TestHandshakeWebSocketHeaderVariants(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	// Firefox sends "Connection: keep-alive, Upgrade"; tokens are case
+	// insensitive.
+	rc := ts.dialRaw()
+	rc.send("GET " + ts.path + "?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	if head := readHead(t, rc); !strings.HasPrefix(head, "HTTP/1.1 101 Switching Protocols\r\n") {
+		t.Fatalf("head %q", head)
+	}
+	ts.h.waitOpen(t)
 }

@@ -13,12 +13,16 @@ import (
 const (
 	hbInterval = 100 * time.Millisecond
 	hbTimeout  = 150 * time.Millisecond
-	hbEarly    = 40 * time.Millisecond
+	hbEarly    = 50 * time.Millisecond
+	// hbPatient is the pingTimeout of the tests where the client answers
+	// pings: long enough that a loaded machine (-race, parallel tests)
+	// does not miss it.
+	hbPatient = time.Second
 )
 
 func TestHeartbeatPollingPongKeepsAlive(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	sid, s := ts.openPolling()
 	last := time.Now()
 	// Five rounds: each GET gets a ping after about pingInterval.
@@ -30,30 +34,31 @@ func TestHeartbeatPollingPongKeepsAlive(t *testing.T) {
 		if d := time.Since(last); d < hbInterval-hbEarly {
 			t.Fatalf("round %d: ping after %v, before pingInterval", i, d)
 		}
+		// The server re-arms the ping when it gets the pong, so after last.
+		last = time.Now()
 		if res := ts.post(ts.pollURL(sid), "3"); res.status != 200 || res.body != "ok" {
 			t.Fatalf("round %d: POST %d %q", i, res.status, res.body)
 		}
-		last = time.Now()
 	}
 	if s.Closed() {
 		t.Fatal("session closed despite pongs")
 	}
 	ts.h.noClose(t, 0)
-	// Then no more pongs: the session dies pingTimeout after the next ping.
+	// Then no more pongs: the session dies pingTimeout after the next ping,
+	// which is due pingInterval after the last pong.
 	res := ts.get(ts.pollURL(sid))
 	if res.body != "2" {
 		t.Fatalf("GET %q", res.body)
 	}
-	pinged := time.Now()
 	ts.h.expectClose(t, s, ReasonPingTimeout)
-	if d := time.Since(pinged); d < hbTimeout-hbEarly-5*time.Millisecond {
-		t.Fatalf("closed %v after the ping, before pingTimeout", d)
+	if d := time.Since(last); d < hbInterval+hbPatient-hbEarly {
+		t.Fatalf("closed %v after the last pong, before pingInterval+pingTimeout", d)
 	}
 }
 
 func TestHeartbeatPollingPingWhileGetHeld(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	sid, _ := ts.openPolling()
 	start := time.Now()
 	poll := ts.asyncGet(ts.pollURL(sid))
@@ -80,7 +85,7 @@ func TestHeartbeatPollingTimeout(t *testing.T) {
 
 func TestHeartbeatWebSocket(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	c, _, s := ts.openWS()
 	last := time.Now()
 	for i := 0; i < 5; i++ {
@@ -91,15 +96,14 @@ func TestHeartbeatWebSocket(t *testing.T) {
 		if d := time.Since(last); d < hbInterval-hbEarly {
 			t.Fatalf("round %d: ping after %v", i, d)
 		}
-		c.sendText("3")
 		last = time.Now()
+		c.sendText("3")
 	}
 	ts.h.noClose(t, 0)
 	c.expectText("2")
-	pinged := time.Now()
 	c.expectClose(ws.StatusNormalClosure)
-	if d := time.Since(pinged); d < hbTimeout-hbEarly-5*time.Millisecond {
-		t.Fatalf("closed %v after the ping", d)
+	if d := time.Since(last); d < hbInterval+hbPatient-hbEarly {
+		t.Fatalf("closed %v after the last pong", d)
 	}
 	ts.h.expectClosed(t, s) // reason: see TestBug_WebSocketCloseReason
 }
@@ -109,14 +113,18 @@ func TestHeartbeatMessagesDoNotReplacePongs(t *testing.T) {
 	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
 	c, _, s := ts.openWS()
 	// Traffic other than pongs does not keep the session alive.
-	deadline := time.Now().Add(hbInterval + hbTimeout + 300*time.Millisecond)
+	deadline := time.Now().Add(waitTimeout)
+	frame := maskedText("4busy")
 	for !s.Closed() && time.Now().Before(deadline) {
-		c.sendText("4busy")
+		if _, err := c.conn.Write(frame); err != nil {
+			break // the server closed the connection
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if !s.Closed() {
 		t.Fatal("session kept alive by messages without pongs")
 	}
+	ts.h.expectClosed(t, s)
 }
 
 func TestHeartbeatClientPingIsAnError(t *testing.T) {
@@ -136,7 +144,7 @@ func TestHeartbeatClientPingIsAnError(t *testing.T) {
 
 func TestHeartbeatPongWithoutPingIsHarmless(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	c, _, s := ts.openWS()
 	c.sendText("3")
 	c.sendText("3")
@@ -147,4 +155,20 @@ func TestHeartbeatPongWithoutPingIsHarmless(t *testing.T) {
 	if s.Closed() {
 		t.Fatal("closed")
 	}
+}
+
+func TestHeartbeatTimeoutAnswersHeldGet(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
+	sid, s := ts.openPolling()
+	if res := ts.get(ts.pollURL(sid)); res.body != "2" {
+		t.Fatalf("GET %q", res.body)
+	}
+	// No pong; the next GET is held until the ping timeout, which answers
+	// it with the close packet.
+	res := ts.get(ts.pollURL(sid))
+	if res.status != 200 || res.body != "1" {
+		t.Fatalf("held GET: %d %q", res.status, res.body)
+	}
+	ts.h.expectClose(t, s, ReasonPingTimeout)
 }

@@ -456,6 +456,29 @@ func checkJSONError(t testing.TB, res *httpResult, status, code int, message str
 	}
 }
 
+// onLoop runs fn on l and waits for it: once it returns, every task posted
+// to l before by the calling goroutine (a Session.Close, a Send) has run.
+func onLoop(t testing.TB, l *Loop, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	l.Post(TaskFunc(func(*Loop) { fn(); close(done) }))
+	select {
+	case <-done:
+	case <-time.After(waitTimeout):
+		t.Fatal("loop task did not run")
+	}
+}
+
+// waitHeld waits until s holds a GET.
+func waitHeld(t testing.TB, s *Session) {
+	t.Helper()
+	waitFor(t, func() bool {
+		held := false
+		onLoop(t, s.Loop(), func() { held = s.pollConn != nil })
+		return held
+	}, "the session to hold a GET")
+}
+
 // waitFor polls cond until it holds.
 func waitFor(t testing.TB, cond func() bool, what string) {
 	t.Helper()

@@ -112,7 +112,7 @@ func TestPollingDuplicateGet(t *testing.T) {
 	ts := startServer(t, Config{}, ReactorConfig{Loops: 3})
 	sid, s := ts.openPolling()
 	first := ts.asyncGet(ts.pollURL(sid))
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s)
 	second := ts.get(ts.pollURL(sid))
 	if second.status != 400 || second.body != "" {
 		t.Fatalf("second GET: %d %q", second.status, second.body)
@@ -134,7 +134,7 @@ func TestPollingCancelledGetClosesSession(t *testing.T) {
 	sid, s := ts.openPolling()
 	rc := ts.dialRaw()
 	rc.send("GET " + ts.path + "?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s)
 	ts.h.noClose(t, 0)
 	rc.c.Close()
 	ts.h.expectClose(t, s, ReasonTransportError)
@@ -166,7 +166,7 @@ func TestPollingClosePacket(t *testing.T) {
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
 	poll := ts.asyncGet(ts.pollURL(sid))
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s)
 	// Packets before the close packet are delivered, those after are not.
 	res := ts.post(ts.pollURL(sid), "4before\x1e1\x1e4after")
 	if res.status != 200 || res.body != "ok" {
@@ -449,4 +449,49 @@ func TestPollingQueueBound(t *testing.T) {
 		t.Fatalf("SlowConsumers %d, want %d", got, before+1)
 	}
 	checkJSONError(t, ts.get(ts.pollURL(sid)), 400, CodeUnknownSID, "Session ID unknown")
+}
+
+func TestHTTPPipelineBound(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{MaxPayload: 1000}, ReactorConfig{MaxHeaderBytes: 1024})
+	sid, s := ts.openPolling()
+	rc := ts.dialRaw()
+	rc.send("GET " + ts.path + "?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitHeld(t, s)
+	// More than a head and a body may wait behind a held request.
+	rc.send(strings.Repeat("x", 3000))
+	rc.expectEOF()
+	ts.h.expectClose(t, s, ReasonTransportError)
+}
+
+func TestSessionWritable(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	c, _, wsSess := ts.openWS()
+	sid, pollSess := ts.openPolling()
+	writable := func(s *Session) bool {
+		ch := make(chan bool, 1)
+		s.Loop().Post(TaskFunc(func(*Loop) { ch <- s.Writable() }))
+		return <-ch
+	}
+	if !writable(wsSess) {
+		t.Fatal("idle WebSocket session not writable")
+	}
+	if writable(pollSess) {
+		t.Fatal("polling session without a GET writable")
+	}
+	poll := ts.asyncGet(ts.pollURL(sid))
+	waitFor(t, func() bool { return writable(pollSess) }, "the held GET to make the session writable")
+	pollSess.SendText([]byte("x"))
+	if res := recvResult(t, poll); res.body != "4x" {
+		t.Fatalf("GET %q", res.body)
+	}
+	if writable(pollSess) {
+		t.Fatal("polling session writable after its GET was answered")
+	}
+	c.conn.Close()
+	ts.h.expectClosed(t, wsSess)
+	if writable(wsSess) {
+		t.Fatal("closed session writable")
+	}
 }

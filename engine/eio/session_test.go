@@ -279,7 +279,7 @@ func TestSessionClose(t *testing.T) {
 		ts := startServer(t, Config{})
 		sid, s := ts.openPolling()
 		poll := ts.asyncGet(ts.pollURL(sid))
-		time.Sleep(30 * time.Millisecond)
+		waitHeld(t, s)
 		s.Close()
 		if res := recvResult(t, poll); res.status != 200 || res.body != "1" {
 			t.Fatalf("GET %d %q", res.status, res.body)
@@ -293,7 +293,7 @@ func TestSessionClose(t *testing.T) {
 		sid, s := ts.openPolling()
 		s.SendText([]byte("queued"))
 		s.Close()
-		time.Sleep(30 * time.Millisecond)
+		onLoop(t, s.Loop(), func() {})
 		// The close packet waits for the next GET, after what was queued.
 		if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "4queued\x1e1" {
 			t.Fatalf("GET %d %q", res.status, res.body)
@@ -311,7 +311,7 @@ func TestSessionClose(t *testing.T) {
 		ts := startServer(t, Config{Handler: h})
 		sid, s := ts.openPolling()
 		poll := ts.asyncGet(ts.pollURL(sid))
-		time.Sleep(30 * time.Millisecond)
+		waitHeld(t, s)
 		ts.post(ts.pollURL(sid), "4close me")
 		if res := recvResult(t, poll); res.status != 200 || res.body != "1" {
 			t.Fatalf("GET %d %q", res.status, res.body)
@@ -323,7 +323,7 @@ func TestSessionClose(t *testing.T) {
 		ts := startServer(t, Config{})
 		sid, s := ts.openPolling()
 		poll := ts.asyncGet(ts.pollURL(sid))
-		time.Sleep(30 * time.Millisecond)
+		waitHeld(t, s)
 		ts.srv.CloseAll(ReasonForcedClose)
 		if res := recvResult(t, poll); res.body != "1" {
 			t.Fatalf("GET %q", res.body)
@@ -338,7 +338,7 @@ func TestShutdown(t *testing.T) {
 	c, _, wsSess := ts.openWS()
 	sid, pollSess := ts.openPolling()
 	poll := ts.asyncGet(ts.pollURL(sid))
-	time.Sleep(30 * time.Millisecond)
+	waitHeld(t, pollSess)
 	addr := ts.r.Addr()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

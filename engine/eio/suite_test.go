@@ -22,11 +22,20 @@ const (
 
 func startSuiteServer(t *testing.T) *testServer {
 	t.Helper()
+	return startSuiteServerWith(t, suitePingTimeout)
+}
+
+// startSuiteServerWith is startSuiteServer with another pingTimeout: the
+// ping/pong cases use a longer one, since a loaded test machine can take
+// more than 200 ms between reading a ping and getting the pong to the
+// server, and timers may fire up to a tick early (TestBug_WheelFiresEarly).
+func startSuiteServerWith(t *testing.T, pingTimeout time.Duration) *testServer {
+	t.Helper()
 	h := newRecorder()
 	h.echo = true
 	return startServer(t, Config{
 		PingInterval: suitePingInterval,
-		PingTimeout:  suitePingTimeout,
+		PingTimeout:  pingTimeout,
 		MaxPayload:   1e6,
 		Handler:      h,
 	})
@@ -184,7 +193,7 @@ func TestSuite_Message_Polling_DuplicatePollClosesSession(t *testing.T) {
 	ts := startSuiteServer(t)
 	sid, s := ts.openPolling()
 	first := ts.asyncGet(ts.pollURL(sid))
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s)
 	second := ts.get(ts.pollURL(sid) + "&t=burst")
 	if second.status != 400 && second.status != 500 {
 		t.Fatalf("second GET: %d %q", second.status, second.body)
@@ -212,7 +221,7 @@ func TestSuite_Message_Polling_CancelledPollClosesSession(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s)
 	cancel()
 	<-done
 	ts.h.expectClose(t, s, ReasonTransportError)
@@ -255,7 +264,7 @@ func TestSuite_Message_WebSocket_InvalidPacketClosesSession(t *testing.T) {
 
 func TestSuite_Heartbeat_Polling_PingPong(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startSuiteServerWith(t, time.Second)
 	sid, _ := ts.openPolling()
 	for i := 0; i < 3; i++ {
 		if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "2" {
@@ -283,7 +292,7 @@ func TestSuite_Heartbeat_Polling_PingTimeout(t *testing.T) {
 
 func TestSuite_Heartbeat_WebSocket_PingPong(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startSuiteServerWith(t, time.Second)
 	c, _, _ := ts.openWS()
 	for i := 0; i < 3; i++ {
 		c.expectText("2")
@@ -307,7 +316,7 @@ func TestSuite_Close_Polling_ForcefullyCloses(t *testing.T) {
 	ts := startSuiteServer(t)
 	sid, s := ts.openPolling()
 	poll := ts.asyncGet(ts.pollURL(sid))
-	time.Sleep(20 * time.Millisecond)
+	waitHeld(t, s)
 	if res := ts.post(ts.pollURL(sid), "1"); res.status != 200 {
 		t.Fatalf("POST: %d %q", res.status, res.body)
 	}

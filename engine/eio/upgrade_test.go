@@ -16,7 +16,7 @@ func TestUpgrade(t *testing.T) {
 			ts := startServer(t, Config{}, ReactorConfig{Loops: loops})
 			sid, s := ts.openPolling()
 			poll := ts.asyncGet(ts.pollURL(sid))
-			time.Sleep(30 * time.Millisecond)
+			waitHeld(t, s)
 
 			c := ts.mustDialWS("transport=websocket&sid=" + sid)
 			// The probe is not the transport yet.
@@ -124,7 +124,7 @@ func TestUpgradeTimeout(t *testing.T) {
 	for _, probe := range []bool{false, true} {
 		t.Run(fmt.Sprintf("probed=%v", probe), func(t *testing.T) {
 			t.Parallel()
-			ts := startServer(t, Config{UpgradeTimeout: 150 * time.Millisecond})
+			ts := startServer(t, Config{UpgradeTimeout: 400 * time.Millisecond})
 			sid, s := ts.openPolling()
 			start := time.Now()
 			c := ts.mustDialWS("transport=websocket&sid=" + sid)
@@ -133,7 +133,7 @@ func TestUpgradeTimeout(t *testing.T) {
 				c.expectText("3probe")
 			}
 			c.expectClose(ws.StatusNormalClosure)
-			if d := time.Since(start); d < 150*time.Millisecond-15*time.Millisecond {
+			if d := time.Since(start); d < 400*time.Millisecond-40*time.Millisecond {
 				t.Fatalf("probe closed after %v", d)
 			}
 			// Only the probe is gone: the session stays on polling.

@@ -274,3 +274,28 @@ func TestWebSocketInvalidPackets(t *testing.T) {
 		ts.h.expectMsg(t, "\x01\x02\x03", true)
 	})
 }
+
+func TestWebSocketFramesInHandshakeSegment(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{}, ReactorConfig{Loops: 3})
+	upgrade := func(query string) string {
+		return "GET " + ts.path + "?EIO=4&" + query + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	}
+	// A new session's first message in the same segment as the handshake.
+	rc := ts.dialRaw()
+	rc.send(upgrade("transport=websocket") + string(maskedText("4early")))
+	ts.h.waitOpen(t)
+	ts.h.expectMsg(t, "early", false)
+	// A probe's 2probe and 5 in the same segment as its upgrade request.
+	sid, s := ts.openPolling()
+	rc = ts.dialRaw()
+	rc.send(upgrade("transport=websocket&sid="+sid) + string(maskedText("2probe")) + string(maskedText("5")) + string(maskedText("4up")))
+	ts.h.expectMsg(t, "up", false)
+	waitFor(t, func() bool { return s.Transport() == WebSocket }, "the upgrade")
+	readHead(t, rc)
+	c := &wsClient{t: t, conn: rc.c, r: rc.br}
+	c.expectText("3probe")
+	s.SendText([]byte("down"))
+	c.expectText("4down")
+}
