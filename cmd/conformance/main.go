@@ -44,7 +44,12 @@ func suiteEngine() eio.Config {
 }
 
 func run(addr string, log *slog.Logger) error {
-	r := eio.NewReactor(eio.ReactorConfig{Logger: log})
+	// The suites race concurrent requests of one session against each
+	// other (a poll against a close, a poll against an upgrade) and expect
+	// the outcome of processing them in arrival order, as the single-threaded
+	// reference does; one loop does the same. Their 300/200 ms heartbeats
+	// also want finer timers than the default 10 ms tick.
+	r := eio.NewReactor(eio.ReactorConfig{Logger: log, Loops: 1, Tick: time.Millisecond})
 	ecfg := suiteEngine()
 	ecfg.Handler = echoHandler{}
 	echo, err := eio.NewServer(ecfg)

@@ -1,9 +1,11 @@
 package eio
 
-// Tests that expose bugs in the non-test code of this package. Each one
+// Tests that exposed bugs in the non-test code of this package. Each one
 // asserts the behaviour the package documents or the reference server
-// implements; the final report of the test suite describes each bug with a
-// suggested fix. They fail until the bugs are fixed.
+// implements, and failed against the code it was written for (commit
+// 16022b1); the report that came with this suite describes each bug with a
+// suggested fix. Once a bug is fixed its test stays here as a regression
+// test.
 
 import (
 	"context"
@@ -89,6 +91,34 @@ func TestBug_WheelFiresEarly(t *testing.T) {
 	w.advance(start.Add(20 * time.Millisecond))
 	if fired {
 		t.Fatal("timer armed at 19 ms for 10 ms fired at 20 ms")
+	}
+}
+
+// TestBug_TimerFiresEarlyAfterBusyLoop: the same on a running loop, where
+// the lag is not bounded by a tick: the wheel only advances on ticks, so
+// after the loop has been busy (a slow callback, GC, CPU starvation on a
+// loaded host) its clock is stale by that long, and a timer armed then fires
+// early by as much. Here a 100 ms timer armed after 80 ms of work fires
+// about 20 ms later; heartbeats on a loaded machine were seen 80 ms early
+// with pingInterval 100 ms.
+func TestBug_TimerFiresEarlyAfterBusyLoop(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{}, ReactorConfig{Loops: 1})
+	_, s := ts.openPolling()
+	var tm Timer
+	fired := make(chan time.Duration, 1)
+	s.Loop().Post(TaskFunc(func(l *Loop) {
+		time.Sleep(80 * time.Millisecond) // busy: no tick meanwhile
+		armed := time.Now()
+		l.Schedule(&tm, 100*time.Millisecond, func() { fired <- time.Since(armed) })
+	}))
+	select {
+	case d := <-fired:
+		if d < 100*time.Millisecond-10*time.Millisecond {
+			t.Fatalf("timer armed for 100 ms fired after %v", d)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("timer did not fire")
 	}
 }
 
@@ -263,5 +293,29 @@ func TestBug_SlowConsumerBurstUnbounded(t *testing.T) {
 	peak := sampler.Stop()
 	if growth := int64(peak) - int64(base); growth > memSlack {
 		t.Fatalf("heap grew by %d MB for one slow consumer; MaxOutboundBytes is %d MB", growth>>20, maxOut>>20)
+	}
+}
+
+// TestBug_MessageOverOutboundBoundToReadingClient: with the outbound bound
+// applied in conn.write to the bytes queued in the current callback (the
+// working tree's fix for TestBug_SlowConsumerBurstUnbounded), one message
+// larger than MaxOutboundBytes can never be sent: the connection of a
+// client that reads everything is closed as a slow consumer before any
+// byte is written. The bound is on unsent output, so the socket should get
+// its chance first.
+func TestBug_MessageOverOutboundBoundToReadingClient(t *testing.T) {
+	t.Parallel()
+	const bound = 64 << 10
+	ts := startServer(t, Config{}, ReactorConfig{MaxOutboundBytes: bound})
+	c, _, s := ts.openWS()
+	before := ts.r.SlowConsumers()
+	big := make([]byte, bound+100)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	s.SendBinary(big)
+	op, p, err := c.tryReadFrame(waitTimeout)
+	if err != nil || op.OpCode != ws.OpBinary || string(p) != string(big) {
+		t.Fatalf("got opcode %v, %d bytes, err %v; SlowConsumers %+d", op.OpCode, len(p), err, ts.r.SlowConsumers()-before)
 	}
 }

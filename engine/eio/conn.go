@@ -32,6 +32,7 @@ type conn struct {
 	// later pipelined requests wait in the inbound buffer.
 	busy       bool
 	closeAfter bool // close once the queued output is flushed
+	slow       bool // over its outbound bound: closing as a slow consumer
 	keepAlive  bool
 	need       int // inbound bytes needed before parsing again
 
@@ -39,6 +40,7 @@ type conn struct {
 	outBytes int
 
 	pollFor *Session // session whose GET this connection holds
+	postFor *Session // session whose POST body this connection is reading
 
 	// WebSocket mode
 	s       *Session  // the session this connection carries or probes for
@@ -49,13 +51,23 @@ type conn struct {
 
 // write queues b for the flush at the end of the current callback. b must
 // stay unchanged until then.
+//
+// The bound on unsent output is applied here, not after the flush: gnet
+// copies whatever the socket does not take, so checking afterwards would
+// let one burst pile up in memory before the connection is cut. A
+// connection over its bound drops further output and is closed by the
+// flush, outside whatever loop over sessions called write.
 func (c *conn) write(b []byte) {
-	if c.closed || len(b) == 0 {
+	if c.closed || c.slow || len(b) == 0 {
 		return
 	}
 	if c.out == nil {
 		c.out = c.l.getIov()
 		c.l.markDirty(c)
+	}
+	if c.outBytes+len(b)+c.gc.OutboundBuffered() > c.l.r.cfg.MaxOutboundBytes {
+		c.slow = true
+		return
 	}
 	c.out = append(c.out, b)
 	c.outBytes += len(b)
@@ -85,7 +97,7 @@ func (c *conn) flush() {
 		_ = c.l.el.Close(c.gc)
 		return
 	}
-	if !c.closed && c.gc.OutboundBuffered() > c.l.r.cfg.MaxOutboundBytes {
+	if c.slow && !c.closed {
 		c.l.r.stats.slowConsumers.Add(1)
 		c.fail(ErrSlowConsumer)
 	}

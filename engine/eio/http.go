@@ -86,6 +86,9 @@ func (c *conn) readHTTP() bool {
 		return false
 	}
 	if len(buf) < n+bodyLen {
+		if c.postFor == nil && string(req.Method) == "POST" {
+			srv.bodyArriving(c, req)
+		}
 		c.need = n + bodyLen
 		return false
 	}

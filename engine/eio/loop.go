@@ -127,8 +127,11 @@ func (l *Loop) onTick() {
 	l.flush()
 }
 
-// after arms t on l's wheel.
-func (l *Loop) after(t *timer, d time.Duration, fn func()) { l.wheel.schedule(t, d, fn) }
+// after arms t on l's wheel, counting d from now.
+func (l *Loop) after(t *timer, d time.Duration, fn func()) {
+	l.wheel.observe(time.Now())
+	l.wheel.schedule(t, d, fn)
+}
 
 func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }
 
@@ -170,7 +173,7 @@ func (l *Loop) flush() {
 type Timer struct{ t timer }
 
 // Schedule arms t to call fn on l after d, replacing an earlier arming.
-func (l *Loop) Schedule(t *Timer, d time.Duration, fn func()) { l.wheel.schedule(&t.t, d, fn) }
+func (l *Loop) Schedule(t *Timer, d time.Duration, fn func()) { l.after(&t.t, d, fn) }
 
 // Cancel disarms t; it is a no-op on a timer that is not armed.
 func (l *Loop) Cancel(t *Timer) { l.wheel.cancel(&t.t) }

@@ -32,14 +32,8 @@ func (s *Session) respondHandshake(c *conn, extra []byte) {
 func (s *Session) pollGet(c *conn, extra []byte) {
 	c.busy = true
 	c.pollFor = s
-	arrived := c.l.now
 	s.onHome(c.l, func() {
 		if s.state == stateClosed {
-			if s.ws == nil && arrived.Before(s.closedAt) {
-				s.pollConn, s.pollExtra = c, extra
-				s.respondPoll(s.lateAnswer.Polling())
-				return
-			}
 			s.answerError(c, CodeUnknownSID, extra)
 			return
 		}
@@ -54,6 +48,10 @@ func (s *Session) pollGet(c *conn, extra []byte) {
 		}
 		s.pollConn, s.pollExtra = c, extra
 		switch {
+		case s.state == stateClosing:
+			// This poll carries the close packet: the session is over.
+			s.flushPoll()
+			s.finish(s.closing, nil)
 		case len(s.queue) > 0:
 			s.flushPoll()
 		case s.probed:
@@ -68,7 +66,9 @@ func (s *Session) pollGet(c *conn, extra []byte) {
 // pollPost handles a POST for this session arriving on c. body aliases c's
 // inbound buffer.
 func (s *Session) pollPost(c *conn, body []byte, extra []byte) {
-	if !s.posting.CompareAndSwap(false, true) {
+	held := c.postFor == s
+	c.postFor = nil
+	if !held && !s.posting.CompareAndSwap(false, true) {
 		s.answer(c, 400, nil, extra)
 		s.closeFrom(c.l, ReasonTransportError, errOverlapPost)
 		return

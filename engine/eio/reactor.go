@@ -67,6 +67,7 @@ type Reactor struct {
 	mounts []mount
 
 	eng      gnet.Engine
+	started  atomic.Bool
 	addr     net.Addr
 	booted   chan struct{}
 	done     chan struct{}
@@ -118,6 +119,9 @@ func (r *Reactor) Start(addr string) error {
 	if len(r.mounts) == 0 {
 		return errors.New("eio: reactor has no server mounted")
 	}
+	if !r.started.CompareAndSwap(false, true) {
+		return errors.New("eio: reactor already started")
+	}
 	go func() {
 		defer close(r.done)
 		err := gnet.Run(r, "tcp://"+addr,
@@ -146,7 +150,12 @@ func (r *Reactor) Start(addr string) error {
 
 // Addr is the address the reactor listens on, with the real port when the
 // configured one was 0.
-func (r *Reactor) Addr() net.Addr { return r.addr }
+func (r *Reactor) Addr() net.Addr {
+	if r == nil {
+		return nil
+	}
+	return r.addr
+}
 
 // Loops returns the loops that have served at least one connection. A loop
 // that never had a connection owns no session, so broadcasts skip it.
@@ -168,6 +177,10 @@ func (r *Reactor) Writes() int64 { return r.stats.writes.Load() }
 // session of every mounted server with reason "server shutting down", gives
 // queued output until ctx is done to drain, then stops the loops.
 func (r *Reactor) Shutdown(ctx context.Context) error {
+	if !r.started.Load() {
+		r.draining.Store(true)
+		return nil
+	}
 	if !r.draining.CompareAndSwap(false, true) {
 		<-r.done
 		return nil
@@ -175,24 +188,15 @@ func (r *Reactor) Shutdown(ctx context.Context) error {
 	for _, m := range r.mounts {
 		m.srv.closeAll(ReasonServerShutdown)
 	}
-	// Wait for the sessions to close and their output to drain.
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		open := int64(0)
-		for _, m := range r.mounts {
-			open += m.srv.count.Load()
-		}
-		if open == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			break wait
-		case <-tick.C:
-		}
+	// Wait for the sessions to close and their output to drain, then end
+	// those still waiting for a client, such as idle polling sessions.
+	r.waitSessions(ctx)
+	for _, m := range r.mounts {
+		m.srv.finishAll(ReasonServerShutdown)
 	}
+	last, cancelLast := context.WithTimeout(context.Background(), time.Second)
+	r.waitSessions(last)
+	cancelLast()
 	// gnet's Stop polls for completion twice a second; gnet.Run returning,
 	// which closes done, is the earlier signal.
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -205,6 +209,25 @@ wait:
 	case err := <-stopErr:
 		<-r.done
 		return err
+	}
+}
+
+func (r *Reactor) waitSessions(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		open := int64(0)
+		for _, m := range r.mounts {
+			open += m.srv.count.Load()
+		}
+		if open == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 
@@ -282,6 +305,11 @@ func (r *Reactor) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	if c.pollFor != nil {
 		c.pollFor.pollConnClosed(c.l, c)
+	}
+	if s := c.postFor; s != nil {
+		c.postFor = nil
+		s.posting.Store(false)
+		s.closeFrom(c.l, ReasonTransportError, errPostClosed)
 	}
 	return gnet.None
 }

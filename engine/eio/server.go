@@ -124,6 +124,19 @@ func (s *Server) closeAll(reason string) {
 	}
 }
 
+// finishAll ends every session now, without waiting for clients: the last
+// step of a shutdown.
+func (s *Server) finishAll(reason string) {
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, sess := range sh.m {
+			sess.home.Post(TaskFunc(func(*Loop) { sess.finish(reason, nil) }))
+		}
+		sh.mu.Unlock()
+	}
+}
+
 // newID returns a session id like the reference's: 15 random bytes in
 // URL-safe base64, 20 characters.
 func newID() string {
@@ -169,6 +182,12 @@ func (s *Server) serveHTTP(c *conn, req *httphead.Request, body []byte) {
 		fail(CodeUnknownTransport, "")
 		return
 	}
+	if upgrade && string(transport) != WebSocket {
+		// Only the websocket transport handles upgrades; the reference
+		// closes the new WebSocket at once.
+		fail(CodeBadRequest, "")
+		return
+	}
 	if sid, ok := httphead.QueryValue(q, "sid"); ok && len(sid) > 0 {
 		sess := s.lookup(sid)
 		if sess == nil {
@@ -206,16 +225,18 @@ func (s *Server) serveHTTP(c *conn, req *httphead.Request, body []byte) {
 		fail(CodeBadRequest, "")
 		return
 	}
-	if eio, _ := httphead.QueryValue(q, "EIO"); string(eio) != "4" {
-		fail(CodeUnsupportedProtocol, "")
-		return
-	}
+	// The reference vets the request before it checks the protocol
+	// version, in the handshake.
 	hreq := newRequest(c.headBytes(req), c.gc.RemoteAddr(), c.l.now)
 	if s.cfg.AllowRequest != nil {
 		if err := s.cfg.AllowRequest(hreq); err != nil {
 			fail(CodeForbidden, err.Error())
 			return
 		}
+	}
+	if eio, _ := httphead.QueryValue(q, "EIO"); string(eio) != "4" {
+		fail(CodeUnsupportedProtocol, "")
+		return
 	}
 	if upgrade {
 		if !validUpgrade(c, req) {
@@ -229,6 +250,27 @@ func (s *Server) serveHTTP(c *conn, req *httphead.Request, body []byte) {
 	sess := newSession(s, c.l, hreq)
 	s.open(sess, nil)
 	sess.respondHandshake(c, extra)
+}
+
+// bodyArriving notes a POST whose head has arrived and whose body has not:
+// the session's data request is active from now on, as in the reference,
+// so that an overlapping POST is caught while this body streams in.
+func (s *Server) bodyArriving(c *conn, req *httphead.Request) {
+	sid, ok := httphead.QueryValue(req.Query, "sid")
+	if !ok || len(sid) == 0 {
+		return
+	}
+	sess := s.lookup(sid)
+	if sess == nil || sess.Transport() != Polling {
+		return
+	}
+	if !sess.posting.CompareAndSwap(false, true) {
+		c.keepAlive = false
+		c.respond(appendHead(nil, 400, "", 0, false, cacheControl))
+		sess.closeFrom(c.l, ReasonTransportError, errOverlapPost)
+		return
+	}
+	c.postFor = sess
 }
 
 // headBytes returns the raw request head for the session's copy.

@@ -15,6 +15,7 @@ var (
 	errOverlapGet       = errors.New("eio: overlapping poll requests from client")
 	errOverlapPost      = errors.New("eio: overlapping data requests from client")
 	errPollClosed       = errors.New("eio: poll connection closed prematurely")
+	errPostClosed       = errors.New("eio: data request connection closed prematurely")
 	errInvalidContent   = errors.New("eio: binary polling body is not Engine.IO v4")
 	errHeartbeat        = errors.New("eio: invalid heartbeat direction: client sent ping")
 	errPollQueueTooLong = errors.New("eio: polling queue over its bound")
@@ -56,13 +57,11 @@ type Session struct {
 	queueBytes   int
 	awaitingPong bool
 	hb           timer
-	aux          timer // upgrade timeout, or the close wait of a polling session
-	noopT        timer // releases a poll held during an upgrade
+	hbDue        time.Time // when hb is meant to fire
+	aux          timer     // upgrade timeout, or the close wait of a polling session
+	noopT        timer     // releases a poll held during an upgrade
 	pingFn       func()
-	// A poll that arrived before the session closed, but reached the home
-	// loop after, gets what it would have got had it been held: lateAnswer.
-	closedAt   time.Time
-	lateAnswer *Message
+	closing      string // the reason a closing polling session will close with
 
 	ctx any
 }
@@ -157,7 +156,7 @@ func (s *Session) openMessage() *Message {
 
 // opened starts the heartbeat and tells the handler.
 func (s *Session) opened() {
-	s.home.after(&s.hb, s.srv.cfg.PingInterval, s.pingFn)
+	s.armHeartbeat(time.Now(), s.srv.cfg.PingInterval)
 	s.srv.cfg.Handler.OnOpen(s)
 }
 
@@ -182,7 +181,7 @@ func (s *Session) deliver(_ *Loop, m *Message) {
 		// Close from a task of its own: the caller may be iterating over
 		// sessions that the close handler would change.
 		s.srv.r.stats.slowConsumers.Add(1)
-		s.state = stateClosing
+		s.state, s.closing = stateClosing, ReasonTransportError
 		s.home.Post(TaskFunc(func(*Loop) { s.close(ReasonTransportError, errPollQueueTooLong) }))
 		return
 	}
@@ -200,6 +199,12 @@ func (s *Session) writeWS(frames []byte) {
 	c.l.Post(TaskFunc(func(*Loop) { c.write(frames) }))
 }
 
+// armHeartbeat arms the heartbeat timer for from+d.
+func (s *Session) armHeartbeat(from time.Time, d time.Duration) {
+	s.hbDue = from.Add(d)
+	s.home.after(&s.hb, max(0, time.Until(s.hbDue)), s.pingFn)
+}
+
 // onHeartbeat fires at the ping interval, then at the pong deadline.
 func (s *Session) onHeartbeat() {
 	if s.state == stateClosed {
@@ -211,7 +216,9 @@ func (s *Session) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.deliver(s.home, pingMessage)
-	s.home.after(&s.hb, s.srv.cfg.PingTimeout, s.pingFn)
+	// Count the pong deadline from when the ping was due, not from when a
+	// busy loop got to it, so that lateness does not add up.
+	s.armHeartbeat(s.hbDue, s.srv.cfg.PingTimeout)
 }
 
 // onPacket handles one packet from the active transport. Home loop only.
@@ -223,7 +230,7 @@ func (s *Session) onPacket(p engineio.Packet) bool {
 	switch p.Type {
 	case engineio.Pong:
 		s.awaitingPong = false
-		s.home.after(&s.hb, s.srv.cfg.PingInterval, s.pingFn)
+		s.armHeartbeat(time.Now(), s.srv.cfg.PingInterval)
 	case engineio.Ping:
 		s.close(ReasonTransportError, errHeartbeat)
 		return false
@@ -233,7 +240,6 @@ func (s *Session) onPacket(p engineio.Packet) bool {
 		if s.pollConn != nil {
 			s.respondPoll(noopMessage.Polling())
 		}
-		s.lateAnswer = noopMessage
 		s.close(ReasonTransportClose, nil)
 		return false
 	}
@@ -303,7 +309,9 @@ func (s *Session) transportError(l *Loop, c *conn, err error) {
 	})
 }
 
-// close ends the session. Home loop only.
+// close ends the session. Home loop only. A server-initiated close of a
+// polling session with no poll held waits, as the reference does, for the
+// client's next poll to deliver the close packet (or pollCloseTimeout).
 func (s *Session) close(reason string, err error) {
 	if s.state == stateClosed {
 		return
@@ -313,17 +321,12 @@ func (s *Session) close(reason string, err error) {
 	}
 	graceful := !failure(reason)
 	if graceful && s.ws == nil && s.pollConn == nil && s.state == stateOpen {
-		// The reference waits for the client's next poll to tell it the
-		// session is over.
 		s.state = stateClosing
+		s.closing = reason
 		s.queue = append(s.queue, closeMessage)
 		s.home.stop(&s.hb)
 		s.home.after(&s.aux, pollCloseTimeout, func() { s.finish(reason, nil) })
 		return
-	}
-	if s.ws != nil {
-		c := s.ws
-		c.post(s.home, func() { c.wsCloseWith(ws.StatusNormalClosure, "") })
 	}
 	if s.pollConn != nil {
 		switch {
@@ -334,7 +337,18 @@ func (s *Session) close(reason string, err error) {
 		}
 		s.flushPoll()
 	}
+	// Detach the transport before closing it, so that its close, which
+	// may run right now on this loop, does not close the session again
+	// with another reason.
+	c := s.ws
+	s.ws = nil
 	s.finish(reason, err)
+	if c != nil {
+		c.post(s.home, func() {
+			c.s = nil
+			c.wsCloseWith(ws.StatusNormalClosure, "")
+		})
+	}
 }
 
 // failure reports whether reason means the session is broken, so that
@@ -354,10 +368,6 @@ func (s *Session) finish(reason string, err error) {
 	}
 	s.state = stateClosed
 	s.closedFlag.Store(true)
-	s.closedAt = s.home.now
-	if s.lateAnswer == nil {
-		s.lateAnswer = closeMessage
-	}
 	s.home.stop(&s.hb)
 	s.home.stop(&s.aux)
 	s.home.stop(&s.noopT)

@@ -25,6 +25,22 @@ func startSuiteServer(t *testing.T) *testServer {
 	return startSuiteServerWith(t, suitePingTimeout)
 }
 
+// startQuietSuiteServer is the suite's server with the reference's default
+// heartbeat (25 s / 20 s), for the message, close and upgrade cases: their
+// outcome does not depend on the heartbeat, but with a 300 ms pingInterval a
+// ping can slip in where they expect a message when the machine is loaded.
+func startQuietSuiteServer(t *testing.T) *testServer {
+	t.Helper()
+	h := newRecorder()
+	h.echo = true
+	return startServer(t, Config{
+		PingInterval: 25 * time.Second,
+		PingTimeout:  20 * time.Second,
+		MaxPayload:   1e6,
+		Handler:      h,
+	})
+}
+
 // startSuiteServerWith is startSuiteServer with another pingTimeout: the
 // ping/pong cases use a longer one, since a loaded test machine can take
 // more than 200 ms between reading a ping and getting the pong to the
@@ -142,7 +158,7 @@ func TestSuite_Handshake_WebSocket_InvalidTransport(t *testing.T) {
 
 func TestSuite_Message_Polling_OneTextPacket(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	if res := ts.post(ts.pollURL(sid), "4hello"); res.status != 200 || res.body != "ok" {
 		t.Fatalf("POST: %d %q", res.status, res.body)
@@ -154,7 +170,7 @@ func TestSuite_Message_Polling_OneTextPacket(t *testing.T) {
 
 func TestSuite_Message_Polling_SeveralTextPackets(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	if res := ts.post(ts.pollURL(sid), "4test1\x1e4test2\x1e4test3"); res.status != 200 || res.body != "ok" {
 		t.Fatalf("POST: %d %q", res.status, res.body)
@@ -166,7 +182,7 @@ func TestSuite_Message_Polling_SeveralTextPackets(t *testing.T) {
 
 func TestSuite_Message_Polling_TextAndBinaryPackets(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	if res := ts.post(ts.pollURL(sid), "4hello\x1ebAQIDBA=="); res.status != 200 || res.body != "ok" {
 		t.Fatalf("POST: %d %q", res.status, res.body)
@@ -178,7 +194,7 @@ func TestSuite_Message_Polling_TextAndBinaryPackets(t *testing.T) {
 
 func TestSuite_Message_Polling_InvalidPacketClosesSession(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	if res := ts.post(ts.pollURL(sid), "abc"); res.status != 400 {
 		t.Fatalf("POST: %d %q", res.status, res.body)
@@ -190,7 +206,7 @@ func TestSuite_Message_Polling_InvalidPacketClosesSession(t *testing.T) {
 
 func TestSuite_Message_Polling_DuplicatePollClosesSession(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, s := ts.openPolling()
 	first := ts.asyncGet(ts.pollURL(sid))
 	waitHeld(t, s)
@@ -210,7 +226,7 @@ func TestSuite_Message_Polling_DuplicatePollClosesSession(t *testing.T) {
 
 func TestSuite_Message_Polling_CancelledPollClosesSession(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, s := ts.openPolling()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -234,7 +250,7 @@ func TestSuite_Message_Polling_CancelledPollClosesSession(t *testing.T) {
 
 func TestSuite_Message_WebSocket_TextPacket(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	c, _, _ := ts.openWS()
 	c.sendText("4hello")
 	c.expectText("4hello")
@@ -242,7 +258,7 @@ func TestSuite_Message_WebSocket_TextPacket(t *testing.T) {
 
 func TestSuite_Message_WebSocket_BinaryPacket(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	c, _, _ := ts.openWS()
 	c.send(ws.OpBinary, []byte{1, 2, 3, 4})
 	op, p := c.read()
@@ -253,7 +269,7 @@ func TestSuite_Message_WebSocket_BinaryPacket(t *testing.T) {
 
 func TestSuite_Message_WebSocket_InvalidPacketClosesSession(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	c, _, s := ts.openWS()
 	c.sendText("abc")
 	c.expectClose(ws.StatusNormalClosure)
@@ -264,7 +280,7 @@ func TestSuite_Message_WebSocket_InvalidPacketClosesSession(t *testing.T) {
 
 func TestSuite_Heartbeat_Polling_PingPong(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServerWith(t, time.Second)
+	ts := startSuiteServerWith(t, 3*time.Second)
 	sid, _ := ts.openPolling()
 	for i := 0; i < 3; i++ {
 		if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "2" {
@@ -292,7 +308,7 @@ func TestSuite_Heartbeat_Polling_PingTimeout(t *testing.T) {
 
 func TestSuite_Heartbeat_WebSocket_PingPong(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServerWith(t, time.Second)
+	ts := startSuiteServerWith(t, 3*time.Second)
 	c, _, _ := ts.openWS()
 	for i := 0; i < 3; i++ {
 		c.expectText("2")
@@ -313,7 +329,7 @@ func TestSuite_Heartbeat_WebSocket_PingTimeout(t *testing.T) {
 
 func TestSuite_Close_Polling_ForcefullyCloses(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, s := ts.openPolling()
 	poll := ts.asyncGet(ts.pollURL(sid))
 	waitHeld(t, s)
@@ -331,7 +347,7 @@ func TestSuite_Close_Polling_ForcefullyCloses(t *testing.T) {
 
 func TestSuite_Close_WebSocket_ForcefullyCloses(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	c, _, s := ts.openWS()
 	c.sendText("1")
 	c.expectClose(ws.StatusNormalClosure)
@@ -342,7 +358,7 @@ func TestSuite_Close_WebSocket_ForcefullyCloses(t *testing.T) {
 
 func TestSuite_Upgrade_FromPolling(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	c := ts.mustDialWS("transport=websocket&sid=" + sid)
 	c.sendText("2probe")
@@ -357,7 +373,7 @@ func TestSuite_Upgrade_FromPolling(t *testing.T) {
 
 func TestSuite_Upgrade_IgnoresHTTPAfterUpgrade(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	c := ts.wsUpgrade(sid)
 	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
@@ -369,7 +385,7 @@ func TestSuite_Upgrade_IgnoresHTTPAfterUpgrade(t *testing.T) {
 
 func TestSuite_Upgrade_IgnoresSecondWebSocket(t *testing.T) {
 	t.Parallel()
-	ts := startSuiteServer(t)
+	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	c := ts.wsUpgrade(sid)
 	c2 := ts.mustDialWS("transport=websocket&sid=" + sid)

@@ -25,7 +25,11 @@ func (c *conn) readWebSocket() bool {
 		return false
 	}
 	limit := int64(c.maxPayload())
-	if h.Length > limit || int64(len(c.frag))+h.Length > limit {
+	size := h.Length
+	if h.OpCode == ws.OpContinuation {
+		size += int64(len(c.frag))
+	}
+	if size > limit {
 		c.wsFail(ws.StatusMessageTooBig, errMessageTooBig)
 		return false
 	}

@@ -19,26 +19,38 @@ type timer struct {
 type wheel struct {
 	tick  time.Duration
 	start time.Time
-	now   int64
+	now   int64             // last tick processed
+	clock time.Time         // latest time seen, which may be past the last tick
 	slots [wheelSlots]timer // list heads
 }
 
 func (w *wheel) init(tick time.Duration, now time.Time) {
-	w.tick, w.start = tick, now
+	w.tick, w.start, w.clock = tick, now, now
 	for i := range w.slots {
 		h := &w.slots[i]
 		h.prev, h.next = h, h
 	}
 }
 
-// schedule arms t to call fn after d, replacing any earlier arming.
+// observe moves the wheel's clock forward, so that timers armed now count
+// from now even when ticks lag behind (a busy loop).
+func (w *wheel) observe(now time.Time) {
+	if now.After(w.clock) {
+		w.clock = now
+	}
+}
+
+// schedule arms t to call fn after d, counted from the wheel's clock,
+// replacing any earlier arming. It never fires early: it fires on the
+// first tick at or after clock+d.
 func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
 	w.cancel(t)
-	ticks := int64((d + w.tick - 1) / w.tick)
-	if ticks < 1 {
-		ticks = 1
+	due := w.clock.Sub(w.start) + d
+	when := int64((due + w.tick - 1) / w.tick)
+	if when <= w.now {
+		when = w.now + 1
 	}
-	t.when = w.now + ticks
+	t.when = when
 	t.fire = fn
 	w.insert(t, &w.slots[t.when%wheelSlots])
 }
@@ -56,6 +68,7 @@ func (w *wheel) cancel(t *timer) {
 // detached before its timers fire, so that callbacks may arm and cancel any
 // timer, those of the same slot included.
 func (w *wheel) advance(now time.Time) {
+	w.observe(now)
 	target := int64(now.Sub(w.start) / w.tick)
 	var pending timer
 	for w.now < target {
