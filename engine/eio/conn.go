@@ -65,7 +65,9 @@ func (c *conn) write(b []byte) {
 		c.out = c.l.getIov()
 		c.l.markDirty(c)
 	}
-	if c.outBytes+len(b)+c.gc.OutboundBuffered() > c.l.r.cfg.MaxOutboundBytes {
+	// An empty queue takes any one message, so that a message larger than
+	// the bound still reaches a client that reads.
+	if pending := c.outBytes + c.gc.OutboundBuffered(); pending > 0 && pending+len(b) > c.l.r.cfg.MaxOutboundBytes {
 		c.slow = true
 		return
 	}
