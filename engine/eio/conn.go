@@ -50,26 +50,15 @@ type conn struct {
 }
 
 // write queues b for the flush at the end of the current callback. b must
-// stay unchanged until then.
-//
-// The bound on unsent output is applied here, not after the flush: gnet
-// copies whatever the socket does not take, so checking afterwards would
-// let one burst pile up in memory before the connection is cut. A
-// connection over its bound drops further output and is closed by the
-// flush, outside whatever loop over sessions called write.
+// stay unchanged until then. The bound on unsent output is applied by the
+// flush, between writev calls.
 func (c *conn) write(b []byte) {
-	if c.closed || c.slow || len(b) == 0 {
+	if c.closed || len(b) == 0 {
 		return
 	}
 	if c.out == nil {
 		c.out = c.l.getIov()
 		c.l.markDirty(c)
-	}
-	// An empty queue takes any one message, so that a message larger than
-	// the bound still reaches a client that reads.
-	if pending := c.outBytes + c.gc.OutboundBuffered(); pending > 0 && pending+len(b) > c.l.r.cfg.MaxOutboundBytes {
-		c.slow = true
-		return
 	}
 	c.out = append(c.out, b)
 	c.outBytes += len(b)
@@ -77,29 +66,42 @@ func (c *conn) write(b []byte) {
 
 const iovMax = 1024
 
+// flush writes the queued output with as few writev calls as it takes.
+// gnet copies whatever the socket does not take into its own buffer; each
+// call is limited to about the outbound bound, and writing stops once gnet
+// holds more than the bound, so that a client that stops reading costs at
+// most about twice the bound before it is closed as a slow consumer, while
+// a client that reads may receive a burst of any size.
 func (c *conn) flush() {
 	out := c.out
 	if out == nil {
 		return
 	}
 	c.out, c.outBytes = nil, 0
+	limit := c.l.r.cfg.MaxOutboundBytes
 	for rest := out; len(rest) > 0 && !c.closed; {
-		batch := rest
-		if len(batch) > iovMax {
-			batch = batch[:iovMax]
+		if c.gc.OutboundBuffered() > limit {
+			c.slow = true
+			break
 		}
+		n, size := 0, 0
+		for n < len(rest) && n < iovMax && (n == 0 || size < limit) {
+			size += len(rest[n])
+			n++
+		}
+		batch := rest[:n]
 		if _, err := c.gc.Writev(batch); err != nil {
 			break // gnet has closed the connection and called OnClose
 		}
 		c.l.r.stats.writes.Add(1)
-		rest = rest[len(batch):]
+		rest = rest[n:]
 	}
 	c.l.putIov(out)
 	if c.closeAfter && !c.closed {
 		_ = c.l.el.Close(c.gc)
 		return
 	}
-	if c.slow && !c.closed {
+	if !c.closed && (c.slow || c.gc.OutboundBuffered() > limit) {
 		c.l.r.stats.slowConsumers.Add(1)
 		c.fail(ErrSlowConsumer)
 	}

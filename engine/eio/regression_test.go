@@ -18,12 +18,12 @@ import (
 	"github.com/gobwas/ws"
 )
 
-// TestBug_WebSocketCloseReason: a WebSocket session whose connection lives on
+// TestRegression_WebSocketCloseReason: a WebSocket session whose connection lives on
 // its home loop (every WebSocket-only session) reports "transport close" to
 // OnClose whatever the real reason, because Session.close tears the
 // connection down synchronously and the connection's OnClose re-enters
 // Session.close with ReasonTransportClose before finish runs.
-func TestBug_WebSocketCloseReason(t *testing.T) {
+func TestRegression_WebSocketCloseReason(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
@@ -74,11 +74,11 @@ func TestBug_WebSocketCloseReason(t *testing.T) {
 	}
 }
 
-// TestBug_WheelFiresEarly: schedule counts the delay from the last tick the
+// TestRegression_WheelFiresEarly: schedule counts the delay from the last tick the
 // wheel reached, not from the time it is armed, so a timer armed late in a
 // tick fires up to one tick early: here 1 ms after being armed for 10 ms.
 // Heartbeat deadlines are thus up to a tick shorter than configured.
-func TestBug_WheelFiresEarly(t *testing.T) {
+func TestRegression_WheelFiresEarly(t *testing.T) {
 	t.Parallel()
 	const tick = 10 * time.Millisecond
 	start := time.Unix(1000, 0)
@@ -94,14 +94,14 @@ func TestBug_WheelFiresEarly(t *testing.T) {
 	}
 }
 
-// TestBug_TimerFiresEarlyAfterBusyLoop: the same on a running loop, where
+// TestRegression_TimerFiresEarlyAfterBusyLoop: the same on a running loop, where
 // the lag is not bounded by a tick: the wheel only advances on ticks, so
 // after the loop has been busy (a slow callback, GC, CPU starvation on a
 // loaded host) its clock is stale by that long, and a timer armed then fires
 // early by as much. Here a 100 ms timer armed after 80 ms of work fires
 // about 20 ms later; heartbeats on a loaded machine were seen 80 ms early
 // with pingInterval 100 ms.
-func TestBug_TimerFiresEarlyAfterBusyLoop(t *testing.T) {
+func TestRegression_TimerFiresEarlyAfterBusyLoop(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{}, ReactorConfig{Loops: 1})
 	_, s := ts.openPolling()
@@ -122,12 +122,12 @@ func TestBug_TimerFiresEarlyAfterBusyLoop(t *testing.T) {
 	}
 }
 
-// TestBug_FragmentedMessageInterleavedPingCountsTowardMaxPayload: the size
+// TestRegression_FragmentedMessageInterleavedPingCountsTowardMaxPayload: the size
 // check in readWebSocket adds the length of every frame, control frames
 // included, to the fragments assembled so far, so a ping between the
 // fragments of a message that fits maxPayload closes the connection with
 // 1009.
-func TestBug_FragmentedMessageInterleavedPingCountsTowardMaxPayload(t *testing.T) {
+func TestRegression_FragmentedMessageInterleavedPingCountsTowardMaxPayload(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{MaxPayload: 100})
 	c, _, _ := ts.openWS()
@@ -142,12 +142,12 @@ func TestBug_FragmentedMessageInterleavedPingCountsTowardMaxPayload(t *testing.T
 	ts.h.expectMsg(t, strings.Repeat("a", 89)+"bbbbbbbbbb", false)
 }
 
-// TestBug_PollingForcedCloseLingers: Session.Close on a polling session with
+// TestRegression_PollingForcedCloseLingers: Session.Close on a polling session with
 // no GET pending queues the close packet and waits for the next GET, as the
 // reference does; but once that GET has delivered the close packet the
 // session is not finished: OnClose only runs 30 s later (pollCloseTimeout).
 // The reference closes as soon as the close packet is written.
-func TestBug_PollingForcedCloseLingers(t *testing.T) {
+func TestRegression_PollingForcedCloseLingers(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
@@ -159,10 +159,10 @@ func TestBug_PollingForcedCloseLingers(t *testing.T) {
 	ts.h.expectClose(t, s, ReasonForcedClose)
 }
 
-// TestBug_ShutdownSkipsIdlePollingSessions: Shutdown closes an idle polling
+// TestRegression_ShutdownSkipsIdlePollingSessions: Shutdown closes an idle polling
 // session "gracefully", waiting up to 30 s for a GET; when ctx ends first the
 // loops stop and OnClose never runs for that session.
-func TestBug_ShutdownSkipsIdlePollingSessions(t *testing.T) {
+func TestRegression_ShutdownSkipsIdlePollingSessions(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	_, s := ts.openPolling()
@@ -179,9 +179,9 @@ func TestBug_ShutdownSkipsIdlePollingSessions(t *testing.T) {
 	}
 }
 
-// TestBug_AddrNilReceiver: Addr dereferences its receiver, so a nil
+// TestRegression_AddrNilReceiver: Addr dereferences its receiver, so a nil
 // *Reactor panics instead of returning nil.
-func TestBug_AddrNilReceiver(t *testing.T) {
+func TestRegression_AddrNilReceiver(t *testing.T) {
 	t.Parallel()
 	defer func() {
 		if r := recover(); r != nil {
@@ -194,9 +194,9 @@ func TestBug_AddrNilReceiver(t *testing.T) {
 	}
 }
 
-// TestBug_ShutdownBeforeStart: Shutdown on a reactor that was never started
+// TestRegression_ShutdownBeforeStart: Shutdown on a reactor that was never started
 // waits forever for r.done, which only the goroutine of Start closes.
-func TestBug_ShutdownBeforeStart(t *testing.T) {
+func TestRegression_ShutdownBeforeStart(t *testing.T) {
 	t.Parallel()
 	srv, err := NewServer(Config{Handler: newRecorder()})
 	if err != nil {
@@ -216,22 +216,22 @@ func TestBug_ShutdownBeforeStart(t *testing.T) {
 	}
 }
 
-// TestBug_AllowRequestRunsBeforeProtocolCheck: the reference runs
+// TestRegression_AllowRequestRunsBeforeProtocolCheck: the reference runs
 // allowRequest in verify(), before handshake() checks EIO, so a refused
 // request with EIO=3 gets 403 Forbidden with the AllowRequest message; Herald
 // checks EIO first and answers code 5 without consulting AllowRequest.
-func TestBug_AllowRequestRunsBeforeProtocolCheck(t *testing.T) {
+func TestRegression_AllowRequestRunsBeforeProtocolCheck(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{AllowRequest: func(*Request) error { return errors.New("nope") }})
 	res := ts.get(ts.rawURL("EIO=3&transport=polling"))
 	checkJSONError(t, res, 403, CodeForbidden, "nope")
 }
 
-// TestBug_PollingTransportWithUpgradeHeader: an upgrade request with
+// TestRegression_PollingTransportWithUpgradeHeader: an upgrade request with
 // transport=polling opens a WebSocket session. The reference refuses it
 // (the polling transport does not handle upgrades: the WebSocket is closed
 // at once), and the session's query then contradicts its transport.
-func TestBug_PollingTransportWithUpgradeHeader(t *testing.T) {
+func TestRegression_PollingTransportWithUpgradeHeader(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	c, err := ts.dialWS("transport=polling", nil)
@@ -244,12 +244,12 @@ func TestBug_PollingTransportWithUpgradeHeader(t *testing.T) {
 	}
 }
 
-// TestBug_OverlappingPostWhileBodyArrives: the protocol says a second POST
+// TestRegression_OverlappingPostWhileBodyArrives: the protocol says a second POST
 // while one is active MUST get 400 and close the session. Herald only marks a
 // POST active once its whole body has arrived, so a POST whose body is still
 // streaming is not seen, the second POST is accepted, and the two payloads
 // are processed in the opposite order of the requests.
-func TestBug_OverlappingPostWhileBodyArrives(t *testing.T) {
+func TestRegression_OverlappingPostWhileBodyArrives(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
@@ -263,13 +263,13 @@ func TestBug_OverlappingPostWhileBodyArrives(t *testing.T) {
 	ts.h.expectClose(t, s, ReasonTransportError)
 }
 
-// TestBug_SlowConsumerBurstUnbounded: the outbound bound is only checked in
+// TestRegression_SlowConsumerBurstUnbounded: the outbound bound is only checked in
 // conn.flush after a whole callback's output has been handed to gnet, which
 // copies whatever the socket does not take into its own buffer. A burst of
 // 50 MB that reaches the loop in one mailbox batch is thus copied whole
 // into memory before the connection is cut: the heap grows by the size of
 // the burst, not by MaxOutboundBytes (4 MiB here).
-func TestBug_SlowConsumerBurstUnbounded(t *testing.T) {
+func TestRegression_SlowConsumerBurstUnbounded(t *testing.T) {
 	const (
 		msgSize  = 64 << 10
 		count    = 800 // 50 MB
@@ -296,14 +296,14 @@ func TestBug_SlowConsumerBurstUnbounded(t *testing.T) {
 	}
 }
 
-// TestBug_MessageOverOutboundBoundToReadingClient: with the outbound bound
+// TestRegression_MessageOverOutboundBoundToReadingClient: with the outbound bound
 // applied in conn.write to the bytes queued in the current callback (the
-// working tree's fix for TestBug_SlowConsumerBurstUnbounded), one message
+// working tree's fix for TestRegression_SlowConsumerBurstUnbounded), one message
 // larger than MaxOutboundBytes can never be sent: the connection of a
 // client that reads everything is closed as a slow consumer before any
 // byte is written. The bound is on unsent output, so the socket should get
 // its chance first.
-func TestBug_MessageOverOutboundBoundToReadingClient(t *testing.T) {
+func TestRegression_MessageOverOutboundBoundToReadingClient(t *testing.T) {
 	t.Parallel()
 	const bound = 64 << 10
 	ts := startServer(t, Config{}, ReactorConfig{MaxOutboundBytes: bound})
@@ -317,5 +317,31 @@ func TestBug_MessageOverOutboundBoundToReadingClient(t *testing.T) {
 	op, p, err := c.tryReadFrame(waitTimeout)
 	if err != nil || op.OpCode != ws.OpBinary || string(p) != string(big) {
 		t.Fatalf("got opcode %v, %d bytes, err %v; SlowConsumers %+d", op.OpCode, len(p), err, ts.r.SlowConsumers()-before)
+	}
+}
+
+// TestRegression_BurstOverOutboundBoundToReadingClient: the write-time bound counts
+// output the socket has not been offered yet, so a burst that one callback
+// queues for a connection (a mailbox batch, a broadcast, the flush at the end
+// of an upgrade) and that totals more than MaxOutboundBytes closes a client
+// that reads everything, when the socket would have taken it at once. Here
+// 120 KiB in one batch with a 64 KiB bound.
+func TestRegression_BurstOverOutboundBoundToReadingClient(t *testing.T) {
+	t.Parallel()
+	const bound = 64 << 10
+	ts := startServer(t, Config{}, ReactorConfig{MaxOutboundBytes: bound, Loops: 1})
+	c, _, s := ts.openWS()
+	m := NewBinaryMessage(make([]byte, 30<<10))
+	release := make(chan struct{})
+	s.Loop().Post(TaskFunc(func(*Loop) { <-release })) // queue the burst as one batch
+	for i := 0; i < 4; i++ {
+		s.Send(m)
+	}
+	close(release)
+	for i := 0; i < 4; i++ {
+		h, p, err := c.tryReadFrame(waitTimeout)
+		if err != nil || h.OpCode != ws.OpBinary || len(p) != 30<<10 {
+			t.Fatalf("message %d: opcode %v, %d bytes, err %v", i, h.OpCode, len(p), err)
+		}
 	}
 }
