@@ -21,8 +21,8 @@ import (
 	"github.com/heraldrt/herald/engine"
 )
 
-// whoami is what the "whoami" handler acks: the server's view of a socket.
-type whoami struct {
+// e2eWhoami is what the "whoami" handler acks: the server's view of a socket.
+type e2eWhoami struct {
 	Nsp       string          `json:"nsp"`
 	ID        string          `json:"id"`
 	ConnID    string          `json:"connId"`
@@ -30,7 +30,7 @@ type whoami struct {
 	Auth      json.RawMessage `json:"auth"`
 }
 
-func whoamiHandler(e *engine.Event) {
+func e2eWhoamiHandler(e *engine.Event) {
 	s := e.Socket()
 	_ = e.Ack(map[string]any{
 		"nsp":       s.Namespace().Name(),
@@ -41,8 +41,8 @@ func whoamiHandler(e *engine.Event) {
 	})
 }
 
-// tokenMiddleware admits sockets whose auth token is want.
-func tokenMiddleware(want string) engine.Middleware {
+// e2eTokenMiddleware admits sockets whose auth token is want.
+func e2eTokenMiddleware(want string) engine.Middleware {
 	return func(s *engine.Socket) error {
 		var a struct {
 			Token *string `json:"token"`
@@ -62,7 +62,7 @@ func tokenMiddleware(want string) engine.Middleware {
 	}
 }
 
-type connectError struct {
+type e2eConnectError struct {
 	Message   string         `json:"message"`
 	Data      map[string]any `json:"data"`
 	Connected bool           `json:"connected"`
@@ -71,23 +71,23 @@ type connectError struct {
 func TestE2EConnectMultiplexAuth(t *testing.T) {
 	e2eEachMode(t, func(t *testing.T, mode string) {
 		_, url := e2eServer(t, "127.0.0.1:0", engine.Config{}, func(srv *engine.Server) {
-			srv.Use(tokenMiddleware("root-token"))
-			srv.Of("/").On("whoami", whoamiHandler)
+			srv.Use(e2eTokenMiddleware("root-token"))
+			srv.Of("/").On("whoami", e2eWhoamiHandler)
 			admin := srv.Of("/admin")
-			admin.Use(tokenMiddleware("admin-token"))
-			admin.On("whoami", whoamiHandler)
+			admin.Use(e2eTokenMiddleware("admin-token"))
+			admin.On("whoami", e2eWhoamiHandler)
 		})
 		var res struct {
 			Transport                   string
 			RootEngineID, AdminEngineID string
 			RootSid, AdminSid           string
-			RootWho, AdminWho           whoami
-			RootStillWho, AdminStillWho whoami
+			RootWho, AdminWho           e2eWhoami
+			RootStillWho, AdminStillWho e2eWhoami
 			EngineTransport             string
-			BadAdmin                    connectError
-			RootBWho                    whoami
+			BadAdmin                    e2eConnectError
+			RootBWho                    e2eWhoami
 			RootBEngineID               string
-			BadRoot, NoAuth, Unknown    connectError
+			BadRoot, NoAuth, Unknown    e2eConnectError
 		}
 		e2eRun(t, &res, "connect.mjs", url, mode)
 
@@ -99,7 +99,7 @@ func TestE2EConnectMultiplexAuth(t *testing.T) {
 		if res.RootEngineID == "" || res.RootEngineID != res.AdminEngineID {
 			t.Errorf("client engine ids differ: / %q, /admin %q", res.RootEngineID, res.AdminEngineID)
 		}
-		for _, w := range []whoami{res.RootWho, res.AdminWho, res.RootStillWho, res.AdminStillWho} {
+		for _, w := range []e2eWhoami{res.RootWho, res.AdminWho, res.RootStillWho, res.AdminStillWho} {
 			if w.ConnID != res.RootEngineID {
 				t.Errorf("server sees %s on connection %q, client engine id is %q", w.Nsp, w.ConnID, res.RootEngineID)
 			}
@@ -145,27 +145,27 @@ func TestE2EConnectMultiplexAuth(t *testing.T) {
 	})
 }
 
-// serverAcks is what the "server-acks" handler of TestE2EAcks saw.
-type serverAcks struct {
-	withAck       []any         // EmitWithAck("ask", 21): the client's answer
-	withAckErr    error         //
-	ackFunc       []any         // Emit("ask", 5, AckFunc)
-	ackFuncErr    error         //
-	plainFunc     []any         // Emit("ask", 6, func(Args, error))
-	plainFuncErr  error         //
-	timeoutErr    error         // Timeout(200ms).EmitWithAck("ignore", 1)
-	timeoutAfter  time.Duration //
-	timeoutFnErr  error         // Timeout(200ms).Emit("ignore", 2, AckFunc)
-	timeoutFnArgs int           //
-	ctxErr        error         // EmitWithAck with a 150 ms context, "ignore" 3
-	lateFnCalls   int           // AckFunc calls after the first, per emit
+// e2eServerAcks is what the "server-acks" handler of TestE2EAcks saw.
+type e2eServerAcks struct {
+	withAck       []any // EmitWithAck("ask", 21): the client's answer
+	withAckErr    error
+	ackFunc       []any // Emit("ask", 5, AckFunc)
+	ackFuncErr    error
+	plainFunc     []any // Emit("ask", 6, func(Args, error))
+	plainFuncErr  error
+	timeoutErr    error // Timeout(200ms).EmitWithAck("ignore", 1)
+	timeoutAfter  time.Duration
+	timeoutFnErr  error // Timeout(200ms).Emit("ignore", 2, AckFunc)
+	timeoutFnArgs int
+	ctxErr        error // EmitWithAck with a 150 ms context, "ignore" 3
+	lateFnCalls   int   // AckFunc calls after the first, per emit
 }
 
 func TestE2EAcks(t *testing.T) {
 	e2eEachMode(t, func(t *testing.T, mode string) {
 		var (
 			mu            sync.Mutex
-			sa            serverAcks
+			sa            e2eServerAcks
 			never         []bool // WantsAck of each "never" event
 			fireWants     = true
 			fireAckErr    error
@@ -196,7 +196,7 @@ func TestE2EAcks(t *testing.T) {
 			})
 			ns.On("server-acks", func(e *engine.Event) {
 				s := e.Socket()
-				var r serverAcks
+				var r e2eServerAcks
 				decode := func(a engine.Args) []any {
 					v, err := a.Values()
 					if err != nil {
@@ -215,6 +215,16 @@ func TestE2EAcks(t *testing.T) {
 					err  error
 				}
 				ch := make(chan answer, 4)
+				// wait bounds every wait, so that a handler never blocks
+				// the worker pool (and the server's Shutdown) for good.
+				wait := func(ch chan answer) answer {
+					select {
+					case a := <-ch:
+						return a
+					case <-time.After(3 * time.Second):
+						return answer{[]any{nil}, errors.New("AckFunc not called within 3s")}
+					}
+				}
 				calls := 0
 				if err := s.Emit("ask", 5, engine.AckFunc(func(a engine.Args, err error) {
 					mu.Lock()
@@ -224,13 +234,13 @@ func TestE2EAcks(t *testing.T) {
 				})); err != nil {
 					r.ackFuncErr = err
 				} else {
-					got := <-ch
+					got := wait(ch)
 					r.ackFunc, r.ackFuncErr = got.args, got.err
 				}
 				if err := s.Emit("ask", 6, func(a engine.Args, err error) { ch <- answer{decode(a), err} }); err != nil {
 					r.plainFuncErr = err
 				} else {
-					got := <-ch
+					got := wait(ch)
 					r.plainFunc, r.plainFuncErr = got.args, got.err
 				}
 
@@ -246,8 +256,9 @@ func TestE2EAcks(t *testing.T) {
 				})); err != nil {
 					r.timeoutFnErr = err
 				} else {
-					got := <-ch
-					r.timeoutFnErr, r.timeoutFnArgs = got.err, got.args[0].(int)
+					got := wait(ch)
+					r.timeoutFnErr = got.err
+					r.timeoutFnArgs, _ = got.args[0].(int)
 				}
 
 				short, cancelShort := context.WithTimeout(ctx, 150*time.Millisecond)
@@ -626,8 +637,8 @@ func TestE2ERoomsExcept(t *testing.T) {
 	})
 }
 
-// volatileAck is one Volatile().Timeout(...) emit with an ack.
-type volatileAck struct {
+// e2eVolatileAck is one Volatile().Timeout(...) emit with an ack.
+type e2eVolatileAck struct {
 	answered bool
 	answer   int
 	err      error
@@ -639,7 +650,7 @@ func TestE2EVolatile(t *testing.T) {
 		var (
 			mu   sync.Mutex
 			errs []error
-			acks []volatileAck
+			acks []e2eVolatileAck
 			done = make(chan struct{}, 1)
 		)
 		_, url := e2eServer(t, "127.0.0.1:0", engine.Config{}, func(srv *engine.Server) {
@@ -657,9 +668,9 @@ func TestE2EVolatile(t *testing.T) {
 				// A volatile emit with an ack ends with the client's answer
 				// or, when it was dropped, with ErrAckTimeout: never with
 				// the caller's context, never without a call.
-				var as []volatileAck
+				var as []e2eVolatileAck
 				record := func(a engine.Args, err error, t0 time.Time) {
-					va := volatileAck{err: err, after: time.Since(t0)}
+					va := e2eVolatileAck{err: err, after: time.Since(t0)}
 					if err == nil {
 						va.answered = true
 						_ = a.Decode(0, &va.answer)
@@ -832,6 +843,7 @@ func TestE2EBurstInOrder(t *testing.T) {
 				FirstOutOfOrder int
 				Transport       string
 			}
+			SentOn    map[string]int
 			DownAck   string
 			DownCount int
 			DownBad   []map[string]any
@@ -848,6 +860,7 @@ func TestE2EBurstInOrder(t *testing.T) {
 		if len(discon) > 0 {
 			t.Errorf("the server disconnected the bursting client: %q", discon)
 		}
+		t.Logf("%s: events sent per transport: %v", mode, res.SentOn)
 		if res.Transport != e2eWant(mode) {
 			t.Errorf("transport %q, want %q (at the burst: %q)", res.Transport, e2eWant(mode), res.TransportAtBurst)
 		}

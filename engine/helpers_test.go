@@ -33,7 +33,7 @@ import (
 )
 
 // tWait bounds every wait for something that must happen.
-const tWait = 5 * time.Second
+const tWait = 10 * time.Second
 
 var tDiscardLog = slog.New(slog.DiscardHandler)
 

@@ -99,7 +99,7 @@ func TestSuiteSocketIO(t *testing.T) {
 				c := ts.ws()
 				start := time.Now()
 				c.expectOnlyClose()
-				if d := time.Since(start); d < 800*time.Millisecond || d > 3*time.Second {
+				if d := time.Since(start); d < 500*time.Millisecond || d > 3*time.Second {
 					t.Fatalf("closed after %v, want about the 1 s connect timeout", d)
 				}
 			})
@@ -286,7 +286,7 @@ func TestConnectTimeout(t *testing.T) {
 	c := ts.ws()
 	start := time.Now()
 	c.expectOnlyClose()
-	if d := time.Since(start); d < 150*time.Millisecond {
+	if d := time.Since(start); d < 100*time.Millisecond {
 		t.Fatalf("closed after %v, before the connect timeout", d)
 	}
 
@@ -310,9 +310,8 @@ func TestConnectTimeout(t *testing.T) {
 }
 
 // TestConnectTwice checks that a CONNECT for a namespace the connection is
-// already in closes the connection: over WebSocket, and over polling, where
-// the socket's reason is checked ("forced server close"; see
-// TestBug_WebSocketDisconnectReasons for WebSocket).
+// already in closes the connection, over WebSocket and polling, and that
+// the socket disconnects with "forced server close".
 func TestConnectTwice(t *testing.T) {
 	ts := startServer(t, Config{})
 	ch := socketsOf(ts.io.Of("/"))
@@ -322,7 +321,7 @@ func TestConnectTwice(t *testing.T) {
 	reasons := disconnects(s)
 	c.send("40")
 	c.expectOnlyClose()
-	recv(t, reasons, "disconnect")
+	expectReason(t, reasons, ReasonForcedServerClose)
 
 	p, s := ts.pollConnect("/", ch)
 	reasons = disconnects(s)
@@ -356,8 +355,8 @@ func TestConnectTwiceDuringMiddleware(t *testing.T) {
 
 // TestNotConnectedNamespace checks that packets other than CONNECT for a
 // namespace the connection is not in close the whole connection, and that
-// its sockets disconnect with "forced server close" (checked over polling;
-// see TestBug_WebSocketDisconnectReasons for WebSocket).
+// its sockets disconnect with "forced server close", over WebSocket and
+// polling.
 func TestNotConnectedNamespace(t *testing.T) {
 	for _, pkt := range []string{
 		`42/other,["ev"]`,
@@ -380,7 +379,7 @@ func TestNotConnectedNamespace(t *testing.T) {
 				c.sendBin([]byte{1})
 			}
 			c.expectOnlyClose()
-			recv(t, reasons, "disconnect")
+			expectReason(t, reasons, ReasonForcedServerClose)
 
 			p, s := ts.pollConnect("/", ch)
 			reasons = disconnects(s)
@@ -451,8 +450,7 @@ func TestMalformedPackets(t *testing.T) {
 					ts.io.Of("/a")
 					ch := socketsOf(ts.io.Of("/"))
 					// WebSocket: the connection closes and the socket
-					// disconnects (for the reason see
-					// TestBug_WebSocketDisconnectReasons).
+					// disconnects with "parse error".
 					c := ts.ws()
 					c.connect("/")
 					s := recv(t, ch, "connection")
@@ -465,7 +463,7 @@ func TestMalformedPackets(t *testing.T) {
 						}
 					}
 					c.expectClosed()
-					recv(t, reasons, "disconnect")
+					expectReason(t, reasons, ReasonParseError)
 					// Polling: the same packets in one POST; the socket
 					// disconnects with "parse error".
 					p, s := ts.pollConnect("/", ch)

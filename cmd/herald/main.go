@@ -21,6 +21,7 @@ import (
 	"github.com/heraldrt/herald/api/auth"
 	"github.com/heraldrt/herald/api/config"
 	"github.com/heraldrt/herald/api/gateway"
+	"github.com/heraldrt/herald/api/push"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -121,10 +122,15 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := gateway.New(cfg)
+	api, err := push.New(cfg.API, push.WithLogger(gateway.NewLogger(cfg.Log)))
 	if err != nil {
 		return err
 	}
+	g, err := gateway.New(cfg, gateway.WithRoutes(api.Route()))
+	if err != nil {
+		return err
+	}
+	api.Bind(g)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return g.Run(ctx)

@@ -1,11 +1,8 @@
 package eio
 
-// Tests that exposed bugs in the non-test code of this package. Each one
-// asserts the behaviour the package documents or the reference server
-// implements, and failed against the code it was written for (commit
-// 16022b1); the report that came with this suite describes each bug with a
-// suggested fix. Once a bug is fixed its test stays here as a regression
-// test.
+// Regression tests: each failed against an earlier version of this package
+// and asserts the behaviour the package documents or the reference server
+// implements.
 
 import (
 	"context"
