@@ -217,4 +217,4 @@ func (r *RemoteSocket) Disconnect(close bool) error {
 	return r.ns.In(r.ID).DisconnectSockets(close)
 }
 
-var _ eio.Task = (*delivery)(nil)
+var _ eio.Dropper = (*delivery)(nil)

@@ -166,6 +166,14 @@ func (d *delivery) Run(l *eio.Loop) {
 	if x := d.ns.peekIndex(l); x != nil {
 		n = d.deliver(l, x)
 	}
+	d.loopDone(n)
+}
+
+// Drop counts a stopped loop as reaching nobody, so that a sender waiting
+// for the count is not left waiting.
+func (d *delivery) Drop(*eio.Loop) { d.loopDone(0) }
+
+func (d *delivery) loopDone(n int) {
 	d.total.Add(int64(n))
 	if d.left.Add(-1) == 0 && d.done != nil {
 		d.done(int(d.total.Load()))

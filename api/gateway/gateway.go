@@ -33,13 +33,14 @@ type Gateway struct {
 	connLimit   *ratelimit.Keyed
 	metrics     *metrics
 
-	api      *fasthttp.Server
-	apiLn    net.Listener
-	apiDone  chan error
-	routes   []Route
-	ready    atomic.Bool
-	notices  []string
-	adapters engine.AdapterFactory
+	api        *fasthttp.Server
+	apiLn      net.Listener
+	apiDone    chan error
+	routes     []Route
+	httpErrors func(*fasthttp.RequestCtx, error)
+	ready      atomic.Bool
+	notices    []string
+	adapters   engine.AdapterFactory
 }
 
 // Option adjusts a Gateway at construction.
@@ -51,6 +52,13 @@ func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.log = l } }
 // WithRoutes adds routes to the operator HTTP server, such as the push API.
 func WithRoutes(routes ...Route) Option {
 	return func(g *Gateway) { g.routes = append(g.routes, routes...) }
+}
+
+// WithHTTPErrorHandler answers requests the operator HTTP server cannot
+// parse (too large, malformed), so that they get the push API's error
+// shape.
+func WithHTTPErrorHandler(h func(*fasthttp.RequestCtx, error)) Option {
+	return func(g *Gateway) { g.httpErrors = h }
 }
 
 // WithAdapter sets the namespaces' adapter, to join a cluster.
@@ -339,6 +347,8 @@ func (g *Gateway) Start() error {
 		WriteTimeout:       30 * time.Second,
 		IdleTimeout:        90 * time.Second,
 		NoDefaultDate:      true,
+		ErrorHandler:       g.httpErrors,
+		Logger:             fasthttpLogger{g.log},
 	}
 	go func() { g.apiDone <- g.api.Serve(ln) }()
 	g.ready.Store(true)

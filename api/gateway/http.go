@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"fmt"
+	"log/slog"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
@@ -41,6 +44,14 @@ func (g *Gateway) handler() fasthttp.RequestHandler {
 		}
 		jsonStatus(ctx, fasthttp.StatusNotFound, `{"error":"not found"}`)
 	}
+}
+
+// fasthttpLogger sends fasthttp's own messages, such as refused oversized
+// bodies, to the node's logger instead of the standard library's.
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("api http: " + fmt.Sprintf(format, args...))
 }
 
 func jsonStatus(ctx *fasthttp.RequestCtx, status int, body string) {

@@ -126,7 +126,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := gateway.New(cfg, gateway.WithRoutes(api.Route()))
+	g, err := gateway.New(cfg, gateway.WithRoutes(api.Route()), gateway.WithHTTPErrorHandler(push.ErrorHandler))
 	if err != nil {
 		return err
 	}

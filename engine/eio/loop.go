@@ -41,6 +41,7 @@ type Loop struct {
 	inbox     []item
 	spare     []item
 	scheduled bool
+	stopped   bool // the engine refused a task: nothing will run here again
 	drain     gnet.RunnableFunc
 	tick      gnet.RunnableFunc
 
@@ -78,6 +79,13 @@ func (l *Loop) Post(t Task) {
 
 func (l *Loop) push(it item) {
 	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		if d, ok := it.task.(Dropper); ok {
+			d.Drop(l)
+		}
+		return
+	}
 	l.inbox = append(l.inbox, it)
 	wake := !l.scheduled
 	l.scheduled = true
@@ -86,12 +94,26 @@ func (l *Loop) push(it item) {
 		if err := l.el.Execute(context.Background(), l.drain); err != nil {
 			// The engine is shutting down: nothing will run these tasks.
 			l.mu.Lock()
-			clear(l.inbox)
-			l.inbox = l.inbox[:0]
+			dropped := l.inbox
+			l.inbox = nil
 			l.scheduled = false
+			l.stopped = true
 			l.mu.Unlock()
+			for _, it := range dropped {
+				if d, ok := it.task.(Dropper); ok {
+					d.Drop(l)
+				}
+			}
 		}
 	}
+}
+
+// Dropper is a Task that must learn when it will never run because its
+// loop has stopped, such as a broadcast whose sender waits for a count.
+type Dropper interface {
+	Task
+	// Drop is called instead of Run, on the goroutine that posted.
+	Drop(l *Loop)
 }
 
 func (l *Loop) runInbox() {
