@@ -22,7 +22,7 @@ func (s *Socket) addAck(id uint64, a *pendingAck, timeout time.Duration) {
 		s.acks = make(map[uint64]*pendingAck)
 	}
 	s.acks[id] = a
-	if timeout > 0 && a.fn != nil {
+	if timeout > 0 {
 		s.sess.Loop().Schedule(&a.timer, timeout, func() {
 			if s.acks[id] == a {
 				delete(s.acks, id)
@@ -46,6 +46,14 @@ func (s *Socket) onAck(id uint64, args Args) {
 		return
 	}
 	s.ns.srv.resolve(a, args, nil)
+}
+
+// dropAck forgets the wait for id without calling it. Home loop only.
+func (s *Socket) dropAck(id uint64) {
+	if a := s.acks[id]; a != nil {
+		delete(s.acks, id)
+		s.sess.Loop().Cancel(&a.timer)
+	}
 }
 
 // failAcks ends every wait when the socket disconnects. Home loop only.
@@ -83,6 +91,9 @@ type AckCollector struct {
 	responses []Args
 	done      chan struct{}
 	closed    bool
+	// timeout, when set, also bounds each recipient's wait entry, so that
+	// clients that never answer do not keep entries forever.
+	timeout time.Duration
 }
 
 // NewAckCollector expects counts from sources reporters.

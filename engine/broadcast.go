@@ -112,10 +112,15 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	}
 	p.ID, p.HasID = b.ns.nextAckID(), true
 	acks := NewAckCollector(0)
+	acks.timeout = b.timeout
 	if err := b.adapter().BroadcastWithAck(p, b.opts, acks); err != nil {
 		return nil, err
 	}
-	return acks.Wait(b.timeout, ctx.Done())
+	res, err := acks.Wait(b.timeout, ctx.Done())
+	if err != nil && ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	return res, err
 }
 
 // FetchSockets returns the selected sockets, from every node.
@@ -192,7 +197,7 @@ func (d *delivery) deliver(l *eio.Loop, x *loopIndex) int {
 			return
 		}
 		if d.acks != nil {
-			s.addAck(d.p.ID, &pendingAck{bc: d.acks}, 0)
+			s.addAck(d.p.ID, &pendingAck{bc: d.acks}, d.acks.timeout)
 		}
 		s.sess.Deliver(l, d.msg)
 		n++

@@ -191,12 +191,16 @@ func (c *client) finishConnect(s *Socket, err error) {
 func connectErrorJSON(err error) []byte {
 	var ce *ConnectError
 	if errors.As(err, &ce) {
+		b := appendJSONObject(nil, "message", ce.Message)
 		if ce.Data != nil {
-			if b, _, e := encodeArgs(nil, []any{map[string]any{"message": ce.Message, "data": ce.Data}}); e == nil {
-				return b
+			// {"message":...,"data":...}, in the reference's key order.
+			if data, atts, e := encodeArgs(nil, []any{ce.Data}); e == nil && len(atts) == 0 {
+				b = append(b[:len(b)-1], `,"data":`...)
+				b = append(b, data...)
+				b = append(b, '}')
 			}
 		}
-		return appendJSONObject(nil, "message", ce.Message)
+		return b
 	}
 	return appendJSONObject(nil, "message", err.Error())
 }
@@ -264,9 +268,10 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 			args = ownArgs(raw, atts)
 		}
 		e := &Event{Name: name, Args: args, socket: s, id: p.ID, hasAck: p.HasID}
-		if !s.q.do(func() { s.dispatch(e) }, s.ns.srv.cfg.MaxPendingEvents) {
+		cfg := &s.ns.srv.cfg
+		if !s.q.doWeighted(func() { s.dispatch(e) }, eventWeight(e), cfg.MaxPendingEvents, cfg.MaxPendingBytes) {
 			s.ns.srv.log.Warn("engine: closing connection whose events pile up faster than handlers run",
-				"sid", s.sess.ID(), "nsp", s.ns.name, "pending", s.ns.srv.cfg.MaxPendingEvents)
+				"sid", s.sess.ID(), "nsp", s.ns.name, "max_events", cfg.MaxPendingEvents, "max_bytes", cfg.MaxPendingBytes)
 			s.cl.closeWith(ReasonForcedServerClose)
 		}
 	case socketio.Ack, socketio.BinaryAck:
@@ -287,6 +292,16 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 		s.cl.remove(s)
 		s.close(ReasonClientNamespaceDisconnect)
 	}
+}
+
+// eventWeight is what a queued event costs in memory, roughly: its
+// arguments and attachments, and its bookkeeping.
+func eventWeight(e *Event) int {
+	n := 128 + len(e.Name) + len(e.Args.raw)
+	for _, a := range e.Args.atts {
+		n += len(a)
+	}
+	return n
 }
 
 // close disconnects the socket. Home loop only. The disconnecting

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 )
 
@@ -16,6 +17,7 @@ type workers struct {
 	closed  bool
 	started bool
 	n       int
+	active  int // workers running a queue
 	wg      sync.WaitGroup
 }
 
@@ -38,12 +40,28 @@ func (w *workers) start() {
 	}
 }
 
-func (w *workers) stop() {
+// stop ends the workers once the queued jobs have run, waiting until ctx
+// is done at most.
+func (w *workers) stop(ctx context.Context) error {
 	w.mu.Lock()
 	w.closed = true
 	w.cond.Broadcast()
 	w.mu.Unlock()
-	w.wg.Wait()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// idle reports whether no job is queued or running.
+func (w *workers) idle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.head == len(w.runq) && w.active == 0
 }
 
 func (w *workers) schedule(s *serial) {
@@ -74,8 +92,12 @@ func (w *workers) work() {
 			clear(w.runq[n:])
 			w.runq, w.head = w.runq[:n], 0
 		}
+		w.active++
 		w.mu.Unlock()
 		s.run()
+		w.mu.Lock()
+		w.active--
+		w.mu.Unlock()
 	}
 }
 
@@ -83,25 +105,37 @@ func (w *workers) work() {
 type serial struct {
 	w       *workers
 	mu      sync.Mutex
-	jobs    []func()
+	jobs    []job
+	bytes   int // weight of the queued jobs
 	running bool
 	// inline runs jobs at once on the caller, which is the socket's loop.
 	inline bool
 }
 
+type job struct {
+	fn     func()
+	weight int
+}
+
 // do queues fn after the socket's earlier jobs. It reports false when the
-// queue is over limit, so that the caller can drop the socket.
+// queue already holds limit jobs, so that the caller can drop the socket.
 func (q *serial) do(fn func(), limit int) bool {
+	return q.doWeighted(fn, 0, limit, 0)
+}
+
+// doWeighted is do with a bound on the total weight of queued jobs too.
+func (q *serial) doWeighted(fn func(), weight, maxJobs, maxWeight int) bool {
 	if q.inline {
 		fn()
 		return true
 	}
 	q.mu.Lock()
-	if limit > 0 && len(q.jobs) >= limit {
+	if (maxJobs > 0 && len(q.jobs) >= maxJobs) || (maxWeight > 0 && q.bytes+weight > maxWeight) {
 		q.mu.Unlock()
 		return false
 	}
-	q.jobs = append(q.jobs, fn)
+	q.bytes += weight
+	q.jobs = append(q.jobs, job{fn: fn, weight: weight})
 	start := !q.running
 	q.running = true
 	q.mu.Unlock()
@@ -124,11 +158,16 @@ func (q *serial) run() {
 			q.mu.Unlock()
 			return
 		}
-		fn := q.jobs[0]
-		q.jobs[0] = nil
+		j := q.jobs[0]
+		q.jobs[0] = job{}
 		q.jobs = q.jobs[1:]
 		q.mu.Unlock()
-		fn()
+		j.fn()
+		if j.weight > 0 {
+			q.mu.Lock()
+			q.bytes -= j.weight
+			q.mu.Unlock()
+		}
 	}
 	q.w.schedule(q)
 }

@@ -848,11 +848,10 @@ func TestE2EBurstInOrder(t *testing.T) {
 			DownCount int
 			DownBad   []map[string]any
 		}
-		// With the default Config, a burst like this one (a loop of emits,
-		// which the client sends as one polling payload or back-to-back
-		// WebSocket frames) may outrun MaxPendingEvents (1024) and get the
-		// connection closed; see the report of the e2e tests.
-		// The server log, printed on failure, then says "closing connection
+		// A burst like this one (a loop of emits, which the client sends as
+		// one polling payload or back-to-back WebSocket frames) must fit the
+		// default MaxPendingEvents and MaxPendingBytes. If it did not, the
+		// server log, printed on failure, would say "closing connection
 		// whose events pile up faster than handlers run".
 		e2eRun(t, &res, "burst.mjs", url, mode)
 		mu.Lock()

@@ -33,9 +33,12 @@ type Config struct {
 	// Workers is the number of goroutines running handlers; default
 	// 64 × GOMAXPROCS.
 	Workers int
-	// MaxPendingEvents bounds the events of one socket waiting for its
-	// handlers; a client that sends faster is disconnected. Default 1024.
+	// MaxPendingEvents and MaxPendingBytes bound the events of one socket
+	// waiting for its handlers, in number and in bytes of arguments; a
+	// client that sends faster is disconnected. Defaults 4096 and 8 MiB:
+	// room for a polling client's whole payload of small events.
 	MaxPendingEvents int
+	MaxPendingBytes  int
 	// InlineHandlers runs handlers on the event loops; see the package
 	// documentation.
 	InlineHandlers bool
@@ -78,7 +81,10 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Workers = 64 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.MaxPendingEvents == 0 {
-		cfg.MaxPendingEvents = 1024
+		cfg.MaxPendingEvents = 4096
+	}
+	if cfg.MaxPendingBytes == 0 {
+		cfg.MaxPendingBytes = 8 << 20
 	}
 	if cfg.Adapter == nil {
 		cfg.Adapter = MemoryAdapter
@@ -89,7 +95,7 @@ func NewServer(cfg Config) (*Server, error) {
 	switch {
 	case cfg.ConnectTimeout < 0:
 		return nil, fmt.Errorf("engine: invalid config: negative ConnectTimeout")
-	case cfg.MaxAttachments < 0 || cfg.Workers < 0 || cfg.MaxPendingEvents < 0:
+	case cfg.MaxAttachments < 0 || cfg.Workers < 0 || cfg.MaxPendingEvents < 0 || cfg.MaxPendingBytes < 0:
 		return nil, fmt.Errorf("engine: invalid config: negative bound")
 	}
 	s := &Server{
@@ -146,14 +152,69 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if r == nil {
 		return errors.New("engine: server is not attached")
 	}
+	// As the reference's io.close(): every socket disconnects now, whatever
+	// the state of its transport, and the loops keep running until the
+	// disconnect listeners have run (or ctx ends).
+	s.closeClients(ctx, r.Done(), ReasonServerShuttingDown)
 	var err error
 	if s.ownsLoop {
 		err = r.Shutdown(ctx)
 	} else {
 		s.eio.CloseAll(ReasonServerShuttingDown)
 	}
-	s.pool.stop()
+	if e := s.pool.stop(ctx); err == nil {
+		err = e
+	}
 	return err
+}
+
+// closeClients disconnects every socket with reason on its loop and closes
+// its connection, then waits until the sockets are gone and the handlers
+// they queued have run, or until ctx is done or the reactor has stopped.
+func (s *Server) closeClients(ctx context.Context, stopped <-chan struct{}, reason string) {
+	loops := s.loops()
+	nsps := s.Namespaces()
+	ran := make(chan struct{}, len(loops))
+	for _, l := range loops {
+		l.Post(eio.TaskFunc(func(l *eio.Loop) {
+			defer func() { ran <- struct{}{} }()
+			clients := make(map[*client]struct{})
+			for _, ns := range nsps {
+				if x := ns.peekIndex(l); x != nil {
+					for _, so := range x.all.list {
+						clients[so.cl] = struct{}{}
+					}
+				}
+			}
+			for c := range clients {
+				c.onClose(reason)
+				c.closeWith(reason)
+			}
+		}))
+	}
+	for range loops {
+		select {
+		case <-ran:
+		case <-ctx.Done():
+			return
+		case <-stopped: // a stopped loop runs no task
+			return
+		}
+	}
+	for {
+		n := 0
+		for _, ns := range nsps {
+			n += ns.SocketCount()
+		}
+		if n == 0 && s.pool.idle() {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Server) loops() []*eio.Loop {
@@ -178,10 +239,16 @@ func (s *Server) Of(name string) *Namespace {
 		return ns
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ns = s.nsps[name]; ns == nil {
-		ns = newNamespace(s, name, nil)
-		s.nsps[name] = ns
+	if ns = s.nsps[name]; ns != nil {
+		s.mu.Unlock()
+		return ns
+	}
+	ns = newNamespace(s, name, nil)
+	s.nsps[name] = ns
+	hooks := s.onNamespace
+	s.mu.Unlock()
+	for _, fn := range hooks {
+		fn(ns)
 	}
 	return ns
 }

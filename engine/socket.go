@@ -289,15 +289,17 @@ func (e Emitter) Emit(event string, args ...any) error {
 			ack, args = fn, args[:n-1]
 		}
 	}
-	return e.emit(event, args, ack, false)
+	_, err := e.emit(event, args, ack, false)
+	return err
 }
 
-// emit sends event; a direct ack runs on the loop, others on a worker.
-func (e Emitter) emit(event string, args []any, ack AckFunc, direct bool) error {
+// emit sends event; a direct ack runs on the loop, others on a worker. It
+// returns the ack id, when there is an ack.
+func (e Emitter) emit(event string, args []any, ack AckFunc, direct bool) (uint64, error) {
 	s := e.s
 	p, err := NewEventPacket(s.ns.name, event, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.mu.Lock()
 	out := s.anyOut
@@ -307,7 +309,7 @@ func (e Emitter) emit(event string, args []any, ack AckFunc, direct bool) error 
 	}
 	if ack == nil && !e.volatile {
 		s.sess.Send(p.Message())
-		return nil
+		return 0, nil
 	}
 	if ack != nil {
 		p.ID, p.HasID = s.ns.nextAckID(), true
@@ -321,15 +323,17 @@ func (e Emitter) emit(event string, args []any, ack AckFunc, direct bool) error 
 			}
 			return
 		}
+		if ack != nil {
+			// Registered even when the packet is dropped below, so that
+			// the ack still times out, as the reference does.
+			s.addAck(p.ID, pa, timeout)
+		}
 		if volatile && !s.sess.Writable() {
 			return
 		}
-		if ack != nil {
-			s.addAck(p.ID, pa, timeout)
-		}
 		s.sess.Deliver(s.sess.Loop(), p.Message())
 	})
-	return nil
+	return p.ID, nil
 }
 
 // EmitWithAck is Socket.EmitWithAck with e's flags.
@@ -339,13 +343,18 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		err  error
 	}
 	ch := make(chan result, 1)
-	if err := e.emit(event, args, func(a Args, err error) { ch <- result{a, err} }, true); err != nil {
+	id, err := e.emit(event, args, func(a Args, err error) { ch <- result{a, err} }, true)
+	if err != nil {
 		return Args{}, err
 	}
 	select {
 	case r := <-ch:
 		return r.args, r.err
 	case <-ctx.Done():
+		// Forget the wait; posted after the emit's own task, so it runs
+		// after the ack was registered.
+		s := e.s
+		s.cl.post(func() { s.dropAck(id) })
 		return Args{}, ctx.Err()
 	}
 }
