@@ -258,8 +258,13 @@ func (g *Gateway) setupNamespace(ns *engine.Namespace) {
 	ns.On(g.cfg.Events.Leave, g.onLeave)
 	ns.On(g.cfg.Events.Publish, g.onPublish)
 	if g.fwd != nil {
+		builtin := []string{g.cfg.Events.Join, g.cfg.Events.Leave, g.cfg.Events.Publish}
 		for _, name := range exactNames(g.cfg.Backend.Forward) {
-			ns.On(name, g.forward)
+			// The built-in room operations are never forwarded: forwarding
+			// one would bypass its rights checks.
+			if !contains(builtin, name) {
+				ns.On(name, g.forward)
+			}
 		}
 	}
 	ns.OnDefault(g.onOther)

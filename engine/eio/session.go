@@ -320,7 +320,10 @@ func (s *Session) close(reason string, err error) {
 		return
 	}
 	graceful := !failure(reason)
-	if graceful && s.ws == nil && s.pollConn == nil && s.state == stateOpen {
+	// A shutdown does not wait for the next poll: the draining reactor
+	// refuses the connection it would come on, and the reference discards
+	// the transport too.
+	if graceful && reason != ReasonServerShutdown && s.ws == nil && s.pollConn == nil && s.state == stateOpen {
 		s.state = stateClosing
 		s.closing = reason
 		s.queue = append(s.queue, closeMessage)
