@@ -318,31 +318,45 @@ func (s *Socket) close(reason string) {
 	s.mu.Unlock()
 	s.cl.remove(s)
 	s.failAcks()
-	s.mu.Lock()
-	leaving := s.onLeaving
-	s.mu.Unlock()
 	l := s.sess.Loop()
-	cleanup := func() {
-		s.ns.remove(s, l)
-		s.mu.Lock()
-		left := s.onLeave
-		s.mu.Unlock()
-		if len(left) > 0 {
-			s.q.do(func() {
-				for _, fn := range left {
+	s.mu.Lock()
+	leaving := len(s.onLeaving) > 0
+	s.mu.Unlock()
+	// Listeners are read in the socket's queue, behind the connection
+	// handlers queued before this close, which may still add some.
+	notify := func(disconnecting bool) {
+		s.q.do(func() {
+			s.mu.Lock()
+			early, left := s.onLeaving, s.onLeave
+			s.mu.Unlock()
+			if disconnecting {
+				for _, fn := range early {
 					fn(reason)
 				}
-			}, 0)
-		}
+			}
+			for _, fn := range left {
+				fn(reason)
+			}
+		}, 0)
 	}
-	if len(leaving) == 0 {
-		cleanup()
+	if !leaving {
+		// Nothing wants to see the socket still in its rooms: leave them
+		// now rather than behind the socket's queued handlers. Disconnecting
+		// listeners added meanwhile still run, before disconnect ones.
+		s.ns.remove(s, l)
+		notify(true)
 		return
 	}
 	s.q.do(func() {
-		for _, fn := range leaving {
+		s.mu.Lock()
+		early := s.onLeaving
+		s.mu.Unlock()
+		for _, fn := range early {
 			fn(reason)
 		}
-		s.cl.post(cleanup)
+		s.cl.post(func() {
+			s.ns.remove(s, l)
+			notify(false)
+		})
 	}, 0)
 }

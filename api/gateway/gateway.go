@@ -402,7 +402,14 @@ func (g *Gateway) Ready() bool { return g.ready.Load() }
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.ready.Store(false)
 	g.log.Info("shutting down")
-	errs := []error{g.io.Shutdown(ctx)}
+	// Keep a quarter of the budget for the webhooks the disconnects queue.
+	ioCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ioCtx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/4))
+		defer cancel()
+	}
+	errs := []error{g.io.Shutdown(ioCtx)}
 	if g.hooks != nil {
 		errs = append(errs, g.hooks.Close(ctx))
 	}
