@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,6 +28,7 @@ func main() {
 	httpAddr := flag.String("http-addr", "127.0.0.1:3101", "listen address of POST /broadcast")
 	loops := flag.Int("loops", 0, "event loops (0: one per CPU)")
 	inline := flag.Bool("inline", true, "run the bench handlers on the event loops (they never block)")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address, for profiling (off when empty)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), `Usage: benchserver [flags]
 
@@ -38,6 +41,9 @@ and POST /broadcast {"room","event","data"} on -http-addr, answering
 	}
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *pprofAddr != "" {
+		go servePprof(*pprofAddr, log)
+	}
 	if err := run(*addr, *httpAddr, *loops, *inline, log); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
 		os.Exit(1)
@@ -69,6 +75,18 @@ func run(addr, httpAddr string, loops int, inline bool, log *slog.Logger) error 
 	defer cancel()
 	_ = api.ShutdownWithContext(shutdown)
 	return io.Shutdown(shutdown)
+}
+
+// servePprof serves the profiles on a mux of its own, not the default one.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Error("pprof server", "err", err)
+	}
 }
 
 // register installs the bench app's handlers on the namespace, once for
