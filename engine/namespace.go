@@ -44,11 +44,9 @@ type Namespace struct {
 	srv    *Server
 	parent *ParentNamespace
 
+	handlerSet
+
 	mu         sync.RWMutex
-	middleware []Middleware
-	onConnect  []func(*Socket)
-	handlers   map[string]EventHandler
-	fallback   EventHandler
 	sockets    map[string]*Socket
 	rooms      map[string]int
 	roomEvents []func(RoomEvent)
@@ -62,13 +60,13 @@ type Namespace struct {
 
 func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {
 	ns := &Namespace{
-		name:     name,
-		srv:      srv,
-		parent:   parent,
-		handlers: make(map[string]EventHandler),
-		sockets:  make(map[string]*Socket),
-		rooms:    make(map[string]int),
+		name:    name,
+		srv:     srv,
+		parent:  parent,
+		sockets: make(map[string]*Socket),
+		rooms:   make(map[string]int),
 	}
+	ns.handlers = make(map[string]EventHandler)
 	ns.loops.Store(new([]*loopIndex))
 	ns.adapter = srv.cfg.Adapter(ns)
 	return ns
@@ -83,37 +81,6 @@ func (ns *Namespace) Server() *Server { return ns.srv }
 // Adapter is the adapter that carries the namespace's operations to other
 // nodes; the in-memory one when the server runs alone.
 func (ns *Namespace) Adapter() Adapter { return ns.adapter }
-
-// Use adds middleware, run in order for every connecting socket.
-func (ns *Namespace) Use(mw Middleware) {
-	ns.mu.Lock()
-	ns.middleware = append(ns.middleware, mw)
-	ns.mu.Unlock()
-}
-
-// OnConnection adds a handler called for every socket that connects.
-func (ns *Namespace) OnConnection(fn func(s *Socket)) {
-	ns.mu.Lock()
-	ns.onConnect = append(ns.onConnect, fn)
-	ns.mu.Unlock()
-}
-
-// On sets the handler of one event for every socket of the namespace. A
-// socket's own handler for the event, set with Socket.On, takes precedence.
-// Handlers set here cost nothing per socket.
-func (ns *Namespace) On(event string, h EventHandler) {
-	ns.mu.Lock()
-	ns.handlers[event] = h
-	ns.mu.Unlock()
-}
-
-// OnDefault sets the handler of every event that has no handler of its
-// own, on the socket or the namespace, such as events matched by pattern.
-func (ns *Namespace) OnDefault(h EventHandler) {
-	ns.mu.Lock()
-	ns.fallback = h
-	ns.mu.Unlock()
-}
 
 // OnRoomEvent adds a listener for room changes on this node.
 func (ns *Namespace) OnRoomEvent(fn func(RoomEvent)) {
@@ -195,35 +162,27 @@ func (ns *Namespace) peekIndex(l *eio.Loop) *loopIndex {
 	return nil
 }
 
+// connectHandlers returns the middleware and connection handlers for a
+// new socket: the parent's first.
 func (ns *Namespace) connectHandlers() ([]Middleware, []func(*Socket)) {
 	var mw []Middleware
 	var on []func(*Socket)
 	if p := ns.parent; p != nil {
-		p.mu.RLock()
-		mw = append(mw, p.middleware...)
-		on = append(on, p.onConnect...)
-		p.mu.RUnlock()
+		mw, on = p.handlerSet.connect(mw, on)
 	}
-	ns.mu.RLock()
-	mw = append(mw, ns.middleware...)
-	on = append(on, ns.onConnect...)
-	ns.mu.RUnlock()
-	return mw, on
+	return ns.handlerSet.connect(mw, on)
 }
 
 // handler finds the handler of event: the namespace's, its parent's, then
 // their defaults.
 func (ns *Namespace) handler(event string) EventHandler {
-	ns.mu.RLock()
-	h, fallback := ns.handlers[event], ns.fallback
-	ns.mu.RUnlock()
+	h, fallback := ns.handlerSet.lookup(event)
 	if h == nil && ns.parent != nil {
-		ns.parent.mu.RLock()
-		h = ns.parent.handlers[event]
+		var pf EventHandler
+		h, pf = ns.parent.handlerSet.lookup(event)
 		if fallback == nil {
-			fallback = ns.parent.fallback
+			fallback = pf
 		}
-		ns.parent.mu.RUnlock()
 	}
 	if h == nil {
 		return fallback
@@ -438,40 +397,10 @@ type ParentNamespace struct {
 	srv   *Server
 	match func(name string, auth []byte) bool
 
-	mu         sync.RWMutex
-	middleware []Middleware
-	onConnect  []func(*Socket)
-	handlers   map[string]EventHandler
-	fallback   EventHandler
-	children   []*Namespace
-}
+	handlerSet
 
-// Use adds middleware run for every child namespace, before the child's.
-func (p *ParentNamespace) Use(mw Middleware) {
-	p.mu.Lock()
-	p.middleware = append(p.middleware, mw)
-	p.mu.Unlock()
-}
-
-// OnConnection adds a connection handler for every child.
-func (p *ParentNamespace) OnConnection(fn func(s *Socket)) {
-	p.mu.Lock()
-	p.onConnect = append(p.onConnect, fn)
-	p.mu.Unlock()
-}
-
-// On sets an event handler for every child.
-func (p *ParentNamespace) On(event string, h EventHandler) {
-	p.mu.Lock()
-	p.handlers[event] = h
-	p.mu.Unlock()
-}
-
-// OnDefault sets the handler of unhandled events for every child.
-func (p *ParentNamespace) OnDefault(h EventHandler) {
-	p.mu.Lock()
-	p.fallback = h
-	p.mu.Unlock()
+	mu       sync.RWMutex
+	children []*Namespace
 }
 
 // Children returns the child namespaces created so far.

@@ -256,7 +256,8 @@ func (s *Server) Of(name string) *Namespace {
 // OfFunc returns a parent namespace whose children are the namespaces for
 // which match, given the name and the CONNECT auth payload, reports true.
 func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamespace {
-	p := &ParentNamespace{srv: s, match: match, handlers: make(map[string]EventHandler)}
+	p := &ParentNamespace{srv: s, match: match}
+	p.handlers = make(map[string]EventHandler)
 	s.mu.Lock()
 	s.parents = append(s.parents, p)
 	s.mu.Unlock()
