@@ -268,6 +268,10 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 			args = ownArgs(raw, atts)
 		}
 		e := &Event{Name: name, Args: args, socket: s, id: p.ID, hasAck: p.HasID}
+		if s.q.inline {
+			s.dispatch(e)
+			return
+		}
 		cfg := &s.ns.srv.cfg
 		if !s.q.doWeighted(func() { s.dispatch(e) }, eventWeight(e), cfg.MaxPendingEvents, cfg.MaxPendingBytes) {
 			s.ns.srv.log.Warn("engine: closing connection whose events pile up faster than handlers run",

@@ -64,20 +64,26 @@ func packetMessage(t socketio.Type, nsp string, n int, id uint64, hasID bool, da
 	for _, a := range atts {
 		size += len(a) + 10
 	}
+	var head [64]byte
 	var b eio.MessageBuilder
 	b.Grow(size)
-	text := make([]byte, 0, 24+len(nsp)+len(data))
-	text = socketio.AppendHeader(text, t, nsp, n, id, hasID)
-	text = append(text, data...)
-	b.Text(engineio.Message, text)
+	b.TextParts(engineio.Message, socketio.AppendHeader(head[:0], t, nsp, n, id, hasID), data)
 	for _, a := range atts {
 		b.Binary(a)
 	}
 	return b.Message()
 }
 
-// appendJSONString appends s as a JSON string the way encoding/json does.
+// appendJSONString appends s as a JSON string the way encoding/json does:
+// plain names, the usual case, without allocating.
 func appendJSONString(dst []byte, s string) []byte {
-	b, _, _ := socketio.EncodeArgs(dst, []any{s})
-	return b
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _, _ := socketio.EncodeArgs(dst, []any{s})
+			return b
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

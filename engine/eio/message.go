@@ -14,8 +14,9 @@ import (
 // payload fragment. One Message can be handed to any number of sessions; no
 // recipient copies or re-encodes it.
 type Message struct {
-	frames []byte // WebSocket frames, concatenated
-	parts  []part // where each packet sits in frames
+	frames []byte  // WebSocket frames, concatenated
+	parts  []part  // where each packet sits in frames
+	one    [1]part // parts' storage when there is one packet, the usual case
 
 	pollOnce sync.Once
 	poll     []byte // polling form, built on first use
@@ -28,43 +29,66 @@ type part struct {
 
 // MessageBuilder assembles a Message from packets. The zero value is ready.
 type MessageBuilder struct {
-	m Message
+	frames []byte
+	parts  []part
+	first  [4]part // parts' storage for up to four packets
+}
+
+func (b *MessageBuilder) addPart(p part) {
+	if b.parts == nil {
+		b.parts = b.first[:0]
+	}
+	b.parts = append(b.parts, p)
 }
 
 // Text adds a text packet of type t.
 func (b *MessageBuilder) Text(t engineio.Type, data []byte) *MessageBuilder {
-	n := 1 + len(data)
-	b.m.frames = websocket.AppendHeader(b.m.frames, true, ws.OpText, n)
-	off := len(b.m.frames)
-	b.m.frames = engineio.AppendText(b.m.frames, t, data)
-	b.m.parts = append(b.m.parts, part{off: off, n: n})
+	return b.TextParts(t, data, nil)
+}
+
+// TextParts adds a text packet of type t whose data is head followed by
+// body, so that callers need not join them first.
+func (b *MessageBuilder) TextParts(t engineio.Type, head, body []byte) *MessageBuilder {
+	n := 1 + len(head) + len(body)
+	b.frames = websocket.AppendHeader(b.frames, true, ws.OpText, n)
+	off := len(b.frames)
+	b.frames = append(b.frames, t.Char())
+	b.frames = append(b.frames, head...)
+	b.frames = append(b.frames, body...)
+	b.addPart(part{off: off, n: n})
 	return b
 }
 
 // Binary adds a binary message packet.
 func (b *MessageBuilder) Binary(data []byte) *MessageBuilder {
-	b.m.frames = websocket.AppendHeader(b.m.frames, true, ws.OpBinary, len(data))
-	off := len(b.m.frames)
-	b.m.frames = append(b.m.frames, data...)
-	b.m.parts = append(b.m.parts, part{off: off, n: len(data), binary: true})
+	b.frames = websocket.AppendHeader(b.frames, true, ws.OpBinary, len(data))
+	off := len(b.frames)
+	b.frames = append(b.frames, data...)
+	b.addPart(part{off: off, n: len(data), binary: true})
 	return b
 }
 
 // Grow makes room for n more payload bytes, to avoid regrowth when the
 // caller knows the packet sizes.
 func (b *MessageBuilder) Grow(n int) *MessageBuilder {
-	if cap(b.m.frames)-len(b.m.frames) < n+16 {
-		f := make([]byte, len(b.m.frames), len(b.m.frames)+n+16)
-		copy(f, b.m.frames)
-		b.m.frames = f
+	if cap(b.frames)-len(b.frames) < n+16 {
+		f := make([]byte, len(b.frames), len(b.frames)+n+16)
+		copy(f, b.frames)
+		b.frames = f
 	}
 	return b
 }
 
 // Message returns the built Message and resets the builder.
 func (b *MessageBuilder) Message() *Message {
-	m := &Message{frames: b.m.frames, parts: b.m.parts}
-	b.m = Message{}
+	m := &Message{frames: b.frames}
+	if len(b.parts) == 1 {
+		m.one[0] = b.parts[0]
+		m.parts = m.one[:]
+	} else {
+		m.parts = append([]part(nil), b.parts...)
+	}
+	*b = MessageBuilder{}
 	if len(m.parts) == 1 && !m.parts[0].binary {
 		p := m.parts[0]
 		m.poll = m.frames[p.off : p.off+p.n : p.off+p.n]
