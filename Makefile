@@ -4,7 +4,7 @@ BIN      ?= bin
 FUZZTIME ?= 10s
 PKGS     := ./...
 
-.PHONY: all build test vet race node_modules bench run fuzz conformance clean
+.PHONY: all build test vet race node_modules bench bench-compare bench-smoke run fuzz conformance clean
 
 all: build
 
@@ -19,9 +19,21 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
-# Every test, race detector on, including the Node.js end-to-end tests.
+# Every test, race detector on, including the Node.js end-to-end tests,
+# then a smoke run of the side-by-side benchmark harness.
 test: vet node_modules
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(MAKE) bench-smoke
+
+# Herald, Node.js and zishang520 side by side, full scale (about 25
+# minutes): writes bench/results/RESULTS.md and its charts.
+bench-compare:
+	bash bench/compare.sh
+
+# Every scenario of bench-compare at a tiny scale; asserts only that each
+# completed, for every server.
+bench-smoke:
+	bash bench/compare.sh --quick
 
 # Go benchmarks of the hot paths, with allocations.
 bench:
