@@ -117,8 +117,8 @@ type Dropper interface {
 }
 
 func (l *Loop) runInbox() {
-	l.now = time.Now()
 	for {
+		l.now = time.Now()
 		l.mu.Lock()
 		batch := l.inbox
 		l.inbox = l.spare[:0]
@@ -126,7 +126,7 @@ func (l *Loop) runInbox() {
 			l.scheduled = false
 			l.spare = batch
 			l.mu.Unlock()
-			break
+			return
 		}
 		l.mu.Unlock()
 		for i := range batch {
@@ -138,10 +138,18 @@ func (l *Loop) runInbox() {
 			}
 		}
 		clear(batch)
+		if cap(batch) > maxSpareItems {
+			batch = nil // a backlog's peak is not kept for ever
+		}
 		l.spare = batch[:0]
+		// Flush each batch: a steady stream of tasks must not hold the
+		// output back until the stream pauses.
+		l.flush()
 	}
-	l.flush()
 }
+
+// maxSpareItems bounds the mailbox capacity a loop keeps between batches.
+const maxSpareItems = 4096
 
 func (l *Loop) onTick() {
 	l.now = time.Now()
@@ -171,12 +179,19 @@ func (l *Loop) getIov() [][]byte {
 	return make([][]byte, 0, 8)
 }
 
+// putIov keeps v for reuse, unless it grew large in a burst or enough are
+// kept already: a backlog's peak is not kept for ever.
 func (l *Loop) putIov(v [][]byte) {
 	clear(v)
-	if cap(v) <= 1024 {
+	if cap(v) <= maxIovCap && len(l.iovFree) < maxFreeIovs {
 		l.iovFree = append(l.iovFree, v[:0])
 	}
 }
+
+const (
+	maxIovCap   = 64
+	maxFreeIovs = 4096
+)
 
 // flush writes every connection that queued output during this callback,
 // each with as few writev calls as its queue allows.
