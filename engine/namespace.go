@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -380,6 +381,11 @@ func (ns *Namespace) Timeout(d time.Duration) BroadcastOperator { return ns.op()
 
 // Emit sends an event to every socket of the namespace.
 func (ns *Namespace) Emit(event string, args ...any) error { return ns.op().Emit(event, args...) }
+
+// FetchSockets describes every socket of the namespace, on every node.
+func (ns *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return ns.op().FetchSockets(ctx)
+}
 
 // DisconnectSockets disconnects every socket of the namespace.
 func (ns *Namespace) DisconnectSockets(close bool) error { return ns.op().DisconnectSockets(close) }

@@ -336,6 +336,27 @@ func (s *Server) To(rooms ...string) BroadcastOperator { return s.Of("/").To(roo
 // Emit sends an event to every socket of the main namespace.
 func (s *Server) Emit(event string, args ...any) error { return s.Of("/").Emit(event, args...) }
 
+// FetchSockets describes every socket of the main namespace, on every node.
+func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return s.Of("/").FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms; use
+// In(...).SocketsJoin to choose sockets.
+func (s *Server) SocketsJoin(rooms ...string) error { return s.Of("/").SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (s *Server) SocketsLeave(rooms ...string) error { return s.Of("/").SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the main namespace.
+func (s *Server) DisconnectSockets(close bool) error { return s.Of("/").DisconnectSockets(close) }
+
+// In is To.
+func (s *Server) In(rooms ...string) BroadcastOperator { return s.To(rooms...) }
+
+// Except returns a broadcast operator for the main namespace but rooms.
+func (s *Server) Except(rooms ...string) BroadcastOperator { return s.Of("/").Except(rooms...) }
+
 // OnOpen starts the Socket.IO side of a new connection.
 func (s *Server) OnOpen(sess *eio.Session) {
 	c := &client{srv: s, sess: sess}
