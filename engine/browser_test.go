@@ -22,6 +22,7 @@ import (
 
 	"github.com/heraldrt/herald/engine"
 	"github.com/heraldrt/herald/engine/eio"
+	"github.com/heraldrt/herald/internal/nodetest"
 )
 
 const browserChromium = "/usr/bin/chromium"
@@ -31,7 +32,7 @@ func TestBrowserChromium(t *testing.T) {
 		t.Fatalf("browser test: %s is missing (%v): install Debian's chromium (apt-get install -y chromium), as .ci/run does", browserChromium, err)
 	}
 	e2eRequireNode(t, "playwright-core")
-	root := e2eRepoRoot(t)
+	root := nodetest.Root(t)
 	dir := filepath.Join(root, "engine", "testdata", "e2e")
 
 	// The page's origin: a separate HTTP server, since Herald serves only
@@ -40,9 +41,11 @@ func TestBrowserChromium(t *testing.T) {
 	mux.HandleFunc("GET /page.html", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(dir, "browser.html"))
 	})
-	mux.HandleFunc("GET /browser-page.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(dir, "browser-page.js"))
-	})
+	for _, f := range []string{"browser-page.js", "bytes.mjs"} {
+		mux.HandleFunc("GET /"+f, func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, filepath.Join(dir, f))
+		})
+	}
 	mux.HandleFunc("GET /socket.io.min.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(root, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
 	})

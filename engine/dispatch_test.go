@@ -376,14 +376,8 @@ func TestOnDisconnecting(t *testing.T) {
 // (with a GET held) sockets with "server shutting down", sends no
 // DISCONNECT packets, closes the connections and refuses new ones.
 func TestShutdown(t *testing.T) {
-	srv, err := NewServer(Config{Logger: tDiscardLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0", eio.ReactorConfig{Logger: tDiscardLog}); err != nil {
-		t.Fatal(err)
-	}
-	ts := &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
+	ts := listenServer(t, Config{})
+	srv := ts.io
 	ch := socketsOf(srv.Of("/"))
 	c, s := ts.wsConnect("/", ch)
 	p, ps := ts.pollConnect("/", ch)
@@ -495,14 +489,8 @@ func TestWebSocketDisconnectReasons(t *testing.T) {
 // down", as the reference's io.close() does. (Fixed in eio, commit
 // 048c519: Shutdown finishes idle polling sessions.)
 func TestShutdownIdlePollingSocket(t *testing.T) {
-	srv, err := NewServer(Config{Logger: tDiscardLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0", eio.ReactorConfig{Logger: tDiscardLog}); err != nil {
-		t.Fatal(err)
-	}
-	ts := &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
+	ts := listenServer(t, Config{})
+	srv := ts.io
 	ch := socketsOf(srv.Of("/"))
 	_, s := ts.pollConnect("/", ch)
 	reasons := disconnects(s)

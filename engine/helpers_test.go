@@ -73,6 +73,15 @@ type tServer struct {
 // ts.io before dialing.
 func startServer(t testing.TB, cfg Config, rcs ...eio.ReactorConfig) *tServer {
 	t.Helper()
+	ts := listenServer(t, cfg, rcs...)
+	t.Cleanup(func() { shutdownInBackground(ts.io) })
+	return ts
+}
+
+// listenServer is startServer for the tests that shut the server down
+// themselves: no shutdown at cleanup.
+func listenServer(t testing.TB, cfg Config, rcs ...eio.ReactorConfig) *tServer {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = tDiscardLog
 	}
@@ -90,9 +99,7 @@ func startServer(t testing.TB, cfg Config, rcs ...eio.ReactorConfig) *tServer {
 	if err := srv.Listen("127.0.0.1:0", rc); err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	ts := &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
-	t.Cleanup(func() { shutdownInBackground(srv) })
-	return ts
+	return &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
 }
 
 func shutdownInBackground(srv *Server) {
@@ -380,15 +387,6 @@ func (c *wsClient) expectOnlyClose() {
 	}
 }
 
-func (c *wsClient) isClosed() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // expectSilence checks that no message arrives within d and the
 // connection stays open.
 func (c *wsClient) expectSilence(d time.Duration) {
@@ -501,16 +499,6 @@ func (c *wsClient) nextPacket() tEvent {
 			c.t.Fatalf("got %v, want a binary attachment of %q", m, ev.raw)
 		}
 		ev.atts = append(ev.atts, m.data)
-	}
-	return ev
-}
-
-// expectEvent reads an EVENT and checks its name.
-func (c *wsClient) expectEvent(name string) tEvent {
-	c.t.Helper()
-	ev := c.nextPacket()
-	if (ev.typ != '2' && ev.typ != '5') || ev.name != name {
-		c.t.Fatalf("got %q, want event %q", ev.raw, name)
 	}
 	return ev
 }
@@ -681,16 +669,6 @@ func disconnects(s *Socket) <-chan string {
 	ch := make(chan string, 4)
 	s.OnDisconnect(func(r string) { ch <- r })
 	return ch
-}
-
-// mustJSON marshals v for comparisons.
-func mustJSON(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // handlerModes runs a test with handlers on the worker pool and inline.

@@ -21,14 +21,8 @@ import (
 // so the posted cleanup is dropped: OnDisconnect never runs and the socket
 // stays in its namespace.
 func TestRegression_ShutdownLosesOnDisconnect(t *testing.T) {
-	srv, err := NewServer(Config{Logger: tDiscardLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0", eio.ReactorConfig{Logger: tDiscardLog}); err != nil {
-		t.Fatal(err)
-	}
-	ts := &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
+	ts := listenServer(t, Config{})
+	srv := ts.io
 	ch := socketsOf(srv.Of("/"))
 	_, s := ts.wsConnect("/", ch)
 	got := make(chan string, 2)
@@ -57,14 +51,8 @@ func TestRegression_ShutdownLosesOnDisconnect(t *testing.T) {
 // the worker pool (workers.stop waits for every worker), so one handler
 // that blocks makes Shutdown hang forever, whatever ctx says.
 func TestRegression_ShutdownIgnoresContext(t *testing.T) {
-	srv, err := NewServer(Config{Logger: tDiscardLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0", eio.ReactorConfig{Logger: tDiscardLog}); err != nil {
-		t.Fatal(err)
-	}
-	ts := &tServer{t: t, io: srv, addr: srv.Reactor().Addr().String()}
+	ts := listenServer(t, Config{})
+	srv := ts.io
 	release := make(chan struct{})
 	entered := make(chan struct{})
 	srv.Of("/").On("block", func(*Event) { close(entered); <-release })

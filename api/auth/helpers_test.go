@@ -196,6 +196,14 @@ func verify(v *Verifier, tok string) (*Identity, error) {
 	return v.Verify(context.Background(), tok)
 }
 
+// mustVerify fails the test unless v accepts tok.
+func mustVerify(t testing.TB, v *Verifier, tok string) {
+	t.Helper()
+	if _, err := verify(v, tok); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 func randReader() io.Reader { return rand.Reader }

@@ -134,6 +134,21 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// rs256 is an RS256 token for subject "a", signed by priv, naming kid.
+func rs256(t testing.TB, kid string, priv crypto.Signer) string {
+	t.Helper()
+	return mintWith(t, "RS256", kid, priv, Claims{Subject: "a"})
+}
+
+// wantFetches fails the test unless the server has served the document n
+// times; why says what the count shows.
+func (s *jwksServer) wantFetches(t testing.TB, n int64, why string) {
+	t.Helper()
+	if got := s.hits.Load(); got != n {
+		t.Fatalf("JWKS fetched %d times, want %d: %s", got, n, why)
+	}
+}
+
 func jwksVerifier(t *testing.T, s *jwksServer, clk *clock, mod func(*Config)) *Verifier {
 	t.Helper()
 	cfg := Config{Algorithms: []string{"RS256", "ES256", "EdDSA"}, JWKSURL: s.URL, Now: clk.Now, JWKSTimeout: 2 * time.Second}
@@ -163,9 +178,7 @@ func TestJWKSEveryKeyType(t *testing.T) {
 	// kid naming a key of the wrong type.
 	_, err := verify(v, mint(t, "ES256", "r", Claims{Subject: "a"}))
 	wantCode(t, err, CodeTokenAlgorithm)
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("JWKS fetched %d times, want 1", n)
-	}
+	s.wantFetches(t, 1, "one document serves every kid")
 }
 
 func TestJWKSNoKidAmbiguous(t *testing.T) {
@@ -174,9 +187,7 @@ func TestJWKSNoKidAmbiguous(t *testing.T) {
 	v := jwksVerifier(t, s, newClock(), nil)
 	_, err := verify(v, mint(t, "RS256", "", Claims{Subject: "a"}))
 	wantCode(t, err, CodeTokenKeyUnknown)
-	if _, err := verify(v, mintWith(t, "RS256", "b", k.rsa2, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "b", k.rsa2))
 }
 
 // A JWK restricted to one alg does not verify another alg of its key type.
@@ -186,9 +197,7 @@ func TestJWKSKeyAlgRestriction(t *testing.T) {
 	restricted["alg"] = "RS256"
 	s := newJWKSServer(t, restricted)
 	v := jwksVerifier(t, s, newClock(), nil)
-	if _, err := verify(v, mint(t, "RS256", "r", Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, mint(t, "RS256", "r", Claims{Subject: "a"}))
 }
 
 func TestJWKSRotation(t *testing.T) {
@@ -196,21 +205,17 @@ func TestJWKSRotation(t *testing.T) {
 	clk := newClock()
 	s := newJWKSServer(t, jwkOf(t, "old", k.rsa.Public()))
 	v := jwksVerifier(t, s, clk, nil)
-	if _, err := verify(v, mintWith(t, "RS256", "old", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "old", k.rsa))
 
 	// The issuer rotates: "new" appears, "old" goes away.
 	s.setKeys(t, jwkOf(t, "new", k.rsa2.Public()))
 	clk.Advance(DefaultJWKSMinRefresh)
-	if _, err := verify(v, mintWith(t, "RS256", "new", k.rsa2, Claims{Subject: "a"})); err != nil {
+	if _, err := verify(v, rs256(t, "new", k.rsa2)); err != nil {
 		t.Fatalf("new kid after rotation: %v", err)
 	}
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("JWKS fetched %d times, want 2", n)
-	}
+	s.wantFetches(t, 2, "the new kid is fetched once")
 	// The retired key is gone with the old document.
-	_, err := verify(v, mintWith(t, "RS256", "old", k.rsa, Claims{Subject: "a"}))
+	_, err := verify(v, rs256(t, "old", k.rsa))
 	wantCode(t, err, CodeTokenKeyUnknown)
 }
 
@@ -219,31 +224,23 @@ func TestJWKSUnknownKidRateLimited(t *testing.T) {
 	clk := newClock()
 	s := newJWKSServer(t, jwkOf(t, "a", k.rsa.Public()))
 	v := jwksVerifier(t, s, clk, nil)
-	if _, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
-	bogus := mintWith(t, "RS256", "bogus", k.rsa, Claims{Subject: "a"})
+	mustVerify(t, v, rs256(t, "a", k.rsa))
+	bogus := rs256(t, "bogus", k.rsa)
 	for range 50 {
 		_, err := verify(v, bogus)
 		wantCode(t, err, CodeTokenKeyUnknown)
 	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("unknown kids caused %d fetches within MinRefresh, want none beyond the first", n-1)
-	}
+	s.wantFetches(t, 1, "unknown kids fetch nothing within MinRefresh")
 	clk.Advance(DefaultJWKSMinRefresh - time.Second)
 	_, err := verify(v, bogus)
 	wantCode(t, err, CodeTokenKeyUnknown)
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("fetched %d times before MinRefresh elapsed", n)
-	}
+	s.wantFetches(t, 1, "MinRefresh has not elapsed")
 	clk.Advance(time.Second)
 	for range 50 {
 		_, err := verify(v, bogus)
 		wantCode(t, err, CodeTokenKeyUnknown)
 	}
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("fetched %d times, want exactly one refresh once MinRefresh elapsed", n)
-	}
+	s.wantFetches(t, 2, "exactly one refresh once MinRefresh elapsed")
 }
 
 func TestJWKSCustomMinRefresh(t *testing.T) {
@@ -251,15 +248,13 @@ func TestJWKSCustomMinRefresh(t *testing.T) {
 	clk := newClock()
 	s := newJWKSServer(t, jwkOf(t, "a", k.rsa.Public()))
 	v := jwksVerifier(t, s, clk, func(c *Config) { c.JWKSMinRefresh = 5 * time.Second })
-	bogus := mintWith(t, "RS256", "bogus", k.rsa, Claims{Subject: "a"})
+	bogus := rs256(t, "bogus", k.rsa)
 	_, err := verify(v, bogus) // waits for the initial fetch
 	wantCode(t, err, CodeTokenKeyUnknown)
 	clk.Advance(5 * time.Second)
 	_, err = verify(v, bogus)
 	wantCode(t, err, CodeTokenKeyUnknown)
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("fetched %d times, want 2", n)
-	}
+	s.wantFetches(t, 2, "one refresh after the custom MinRefresh")
 }
 
 // Verifications that miss while a fetch is in flight wait for it instead of
@@ -269,9 +264,7 @@ func TestJWKSSingleflight(t *testing.T) {
 	clk := newClock()
 	s := newJWKSServer(t, jwkOf(t, "a", k.rsa.Public()))
 	v := jwksVerifier(t, s, clk, nil)
-	if _, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "a", k.rsa))
 	<-s.started // the initial fetch
 
 	gate := make(chan struct{})
@@ -279,7 +272,7 @@ func TestJWKSSingleflight(t *testing.T) {
 	s.setKeys(t, jwkOf(t, "a", k.rsa.Public()), jwkOf(t, "b", k.rsa2.Public()))
 	clk.Advance(DefaultJWKSMinRefresh)
 
-	tok := mintWith(t, "RS256", "b", k.rsa2, Claims{Subject: "a"})
+	tok := rs256(t, "b", k.rsa2)
 	const n = 20
 	errs := make(chan error, n)
 	for range n {
@@ -296,9 +289,7 @@ func TestJWKSSingleflight(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := s.hits.Load(); got != 2 {
-		t.Fatalf("JWKS fetched %d times, want 2 (initial + one shared refresh)", got)
-	}
+	s.wantFetches(t, 2, "the initial fetch and one shared refresh")
 }
 
 func TestJWKSServerDown(t *testing.T) {
@@ -308,14 +299,14 @@ func TestJWKSServerDown(t *testing.T) {
 	s.Close()
 	clk := newClock()
 	v := newVerifier(t, Config{Algorithms: []string{"RS256"}, JWKSURL: url, Now: clk.Now})
-	tok := mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})
+	tok := rs256(t, "a", k.rsa)
 	_, err := verify(v, tok)
 	wantCode(t, err, CodeJWKSUnavailable)
 	// Still rate-limited, still reported as unavailable rather than unknown.
 	_, err = verify(v, tok)
 	wantCode(t, err, CodeJWKSUnavailable)
 	// Tokens without kid too.
-	_, err = verify(v, mintWith(t, "RS256", "", k.rsa, Claims{Subject: "a"}))
+	_, err = verify(v, rs256(t, "", k.rsa))
 	wantCode(t, err, CodeJWKSUnavailable)
 }
 
@@ -338,7 +329,7 @@ func TestJWKSBadResponses(t *testing.T) {
 			s := newJWKSServer(t, good)
 			breakIt(s)
 			v := jwksVerifier(t, s, newClock(), nil)
-			_, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"}))
+			_, err := verify(v, rs256(t, "a", k.rsa))
 			wantCode(t, err, CodeJWKSUnavailable)
 		})
 	}
@@ -352,7 +343,7 @@ func TestJWKSTimeout(t *testing.T) {
 	s.setGate(gate)
 	v := jwksVerifier(t, s, newClock(), func(c *Config) { c.JWKSTimeout = 100 * time.Millisecond })
 	start := time.Now()
-	_, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"}))
+	_, err := verify(v, rs256(t, "a", k.rsa))
 	wantCode(t, err, CodeJWKSUnavailable)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("Verify took %v despite a 100ms JWKS timeout", d)
@@ -369,7 +360,7 @@ func TestJWKSContextCancel(t *testing.T) {
 	v := jwksVerifier(t, s, newClock(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := v.Verify(ctx, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"}))
+	_, err := v.Verify(ctx, rs256(t, "a", k.rsa))
 	wantCode(t, err, CodeJWKSUnavailable)
 	if ctx.Err() == nil {
 		t.Fatal("Verify returned before the context ended")
@@ -382,13 +373,11 @@ func TestJWKSOutageKeepsCachedKeys(t *testing.T) {
 	clk := newClock()
 	s := newJWKSServer(t, jwkOf(t, "a", k.rsa.Public()))
 	v := jwksVerifier(t, s, clk, nil)
-	tok := mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})
-	if _, err := verify(v, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := rs256(t, "a", k.rsa)
+	mustVerify(t, v, tok)
 	s.setStatus(http.StatusServiceUnavailable)
 	clk.Advance(time.Minute)
-	_, err := verify(v, mintWith(t, "RS256", "other", k.rsa, Claims{Subject: "a"}))
+	_, err := verify(v, rs256(t, "other", k.rsa))
 	wantCode(t, err, CodeJWKSUnavailable)
 	if _, err := verify(v, tok); err != nil {
 		t.Fatalf("cached key stopped working during the outage: %v", err)
@@ -397,9 +386,7 @@ func TestJWKSOutageKeepsCachedKeys(t *testing.T) {
 	s.setStatus(http.StatusOK)
 	s.setKeys(t, jwkOf(t, "a", k.rsa.Public()), jwkOf(t, "other", k.rsa.Public()))
 	clk.Advance(time.Minute)
-	if _, err := verify(v, mintWith(t, "RS256", "other", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "other", k.rsa))
 }
 
 func TestJWKSPeriodicRefresh(t *testing.T) {
@@ -408,11 +395,9 @@ func TestJWKSPeriodicRefresh(t *testing.T) {
 	// The clock never moves, so on-demand refreshes stay rate-limited and
 	// only the periodic one can bring "b" in.
 	v := jwksVerifier(t, s, newClock(), func(c *Config) { c.JWKSRefreshEvery = 20 * time.Millisecond })
-	if _, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "a", k.rsa))
 	s.setKeys(t, jwkOf(t, "b", k.rsa2.Public()))
-	tok := mintWith(t, "RS256", "b", k.rsa2, Claims{Subject: "a"})
+	tok := rs256(t, "b", k.rsa2)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, err := verify(v, tok)
@@ -432,10 +417,8 @@ func TestCloseStopsRefresh(t *testing.T) {
 	s := newJWKSServer(t, jwkOf(t, "a", k.rsa.Public()))
 	clk := newClock()
 	v := jwksVerifier(t, s, clk, func(c *Config) { c.JWKSRefreshEvery = 10 * time.Millisecond })
-	tok := mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})
-	if _, err := verify(v, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := rs256(t, "a", k.rsa)
+	mustVerify(t, v, tok)
 	v.Close()
 	v.Close() // idempotent
 	n := s.hits.Load()
@@ -444,11 +427,9 @@ func TestCloseStopsRefresh(t *testing.T) {
 	if _, err := verify(v, tok); err != nil {
 		t.Fatalf("cached keys must keep working after Close: %v", err)
 	}
-	_, err := verify(v, mintWith(t, "RS256", "zzz", k.rsa, Claims{Subject: "a"}))
+	_, err := verify(v, rs256(t, "zzz", k.rsa))
 	wantCode(t, err, CodeTokenKeyUnknown)
-	if got := s.hits.Load(); got != n {
-		t.Fatalf("%d fetches after Close", got-n)
-	}
+	s.wantFetches(t, n, "none after Close")
 }
 
 func TestJWKSCustomHTTPClient(t *testing.T) {
@@ -463,9 +444,7 @@ func TestJWKSCustomHTTPClient(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	v := jwksVerifier(t, s, newClock(), func(c *Config) { c.HTTPClient = client })
-	if _, err := verify(v, mintWith(t, "RS256", "a", k.rsa, Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, rs256(t, "a", k.rsa))
 	if !used.Load() {
 		t.Fatal("Config.HTTPClient was not used")
 	}
@@ -482,12 +461,8 @@ func TestStaticKeysWithJWKS(t *testing.T) {
 	v := jwksVerifier(t, s, newClock(), func(c *Config) {
 		c.PublicKeys = []Key{{ID: "local", PEM: pubPEM(t, k.ec.Public())}}
 	})
-	if _, err := verify(v, mint(t, "ES256", "local", Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := verify(v, mint(t, "RS256", "remote", Claims{Subject: "a"})); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, mint(t, "ES256", "local", Claims{Subject: "a"}))
+	mustVerify(t, v, mint(t, "RS256", "remote", Claims{Subject: "a"}))
 }
 
 func TestParseJWKSMalformedDocuments(t *testing.T) {

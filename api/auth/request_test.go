@@ -84,7 +84,5 @@ func TestTokenFromRequestThenVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verify(v, got); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, v, got)
 }

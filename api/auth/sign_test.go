@@ -64,9 +64,7 @@ func TestSignPrivateKeyForms(t *testing.T) {
 				t.Fatal(err)
 			}
 			v := newVerifier(t, Config{Algorithms: []string{f.alg}, PublicKeys: []Key{{ID: "k1", PEM: pubPEM(t, k.signer(f.alg).Public())}}})
-			if _, err := verify(v, tok); err != nil {
-				t.Fatal(err)
-			}
+			mustVerify(t, v, tok)
 		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/heraldrt/herald/protocol/socketio"
 )
 
 const defaultConnectMaxBody = 64 << 10
@@ -114,26 +116,16 @@ func NewConnectHook(cfg ConnectHookConfig) (*ConnectHook, error) {
 // 403 answer is a *Refusal, to show the client; anything else that is not
 // a valid grant is an *Error. ctx works as for Forwarder.Forward.
 func (h *ConnectHook) Authorize(ctx context.Context, cr ConnectRequest) (Grant, error) {
-	t, e := h.ep.acquire(ctx)
-	if e != nil {
-		return Grant{}, e
-	}
-	req := h.ep.newRequest()
-	resp := fasthttp.AcquireResponse()
-	body := req.SwapBody(nil)
-	req.SwapBody(h.appendRequest(body[:0], &cr))
-
 	var (
 		g   Grant
 		ref *Refusal
 	)
-	e = h.ep.do(ctx, t, req, resp)
-	if e == nil {
+	e := h.ep.post(ctx, func(_ *fasthttp.Request, body []byte) []byte {
+		return h.appendRequest(body, &cr)
+	}, func(resp *fasthttp.Response) (e *Error) {
 		g, ref, e = readGrant(resp)
-	}
-	fasthttp.ReleaseRequest(req)
-	fasthttp.ReleaseResponse(resp)
-	h.ep.finish(e)
+		return e
+	})
 	switch {
 	case e != nil:
 		return Grant{}, e
@@ -154,7 +146,7 @@ func (h *ConnectHook) CloseIdleConnections() { h.ep.client.CloseIdleConnections(
 func (h *ConnectHook) appendRequest(dst []byte, cr *ConnectRequest) []byte {
 	dst = append(dst, '{')
 	dst = appendKey(dst, "namespace", true)
-	dst = appendString(dst, cr.Namespace)
+	dst = socketio.AppendJSONString(dst, cr.Namespace)
 	dst = appendKey(dst, "auth", false)
 	if len(cr.Auth) > 0 && json.Valid(cr.Auth) {
 		dst = append(dst, cr.Auth...)
@@ -172,7 +164,7 @@ func (h *ConnectHook) appendRequest(dst []byte, cr *ConnectRequest) []byte {
 	}
 	dst = appendStringsMap(dst, hs)
 	dst = appendKey(dst, "address", false)
-	dst = appendString(dst, cr.Address)
+	dst = socketio.AppendJSONString(dst, cr.Address)
 	return append(dst, '}')
 }
 

@@ -4,79 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/heraldrt/herald/protocol/socketio"
 )
-
-const hexDigits = "0123456789abcdef"
-
-// jsonPlain marks the ASCII bytes copied verbatim into a JSON string.
-// Unlike encoding/json's default, '<', '>' and '&' are left alone: the
-// bodies go to a backend, not into HTML.
-var jsonPlain = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = true
-	}
-	t['"'] = false
-	t['\\'] = false
-	return t
-}()
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD and
-// U+2028/U+2029 are escaped, as encoding/json does, so that any backend
-// language parses the body the same way.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonPlain[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // appendKey appends ,"key": (the comma unless first).
 func appendKey(dst []byte, key string, first bool) []byte {
@@ -88,6 +19,17 @@ func appendKey(dst []byte, key string, first bool) []byte {
 	return append(dst, '"', ':')
 }
 
+// appendSocket appends the members that name a socket in events and
+// webhooks: socket_id, user_id and namespace (the comma unless first).
+func appendSocket(dst []byte, socketID, userID, namespace string, first bool) []byte {
+	dst = appendKey(dst, "socket_id", first)
+	dst = socketio.AppendJSONString(dst, socketID)
+	dst = appendKey(dst, "user_id", false)
+	dst = socketio.AppendJSONString(dst, userID)
+	dst = appendKey(dst, "namespace", false)
+	return socketio.AppendJSONString(dst, namespace)
+}
+
 func appendBool(dst []byte, v bool) []byte {
 	if v {
 		return append(dst, "true"...)
@@ -95,27 +37,13 @@ func appendBool(dst []byte, v bool) []byte {
 	return append(dst, "false"...)
 }
 
-// appendRaw appends JSON text that was validated elsewhere, or null when
-// there is none.
-func appendRaw(dst []byte, raw []byte) []byte {
-	if len(raw) == 0 {
-		return append(dst, "null"...)
-	}
-	return append(dst, raw...)
-}
-
 // appendEvent appends the body of a forwarded event (see the package
 // documentation). ev.Args must have passed validArgs.
 func appendEvent(dst []byte, ev *Event) []byte {
 	dst = append(dst, '{')
-	dst = appendKey(dst, "socket_id", true)
-	dst = appendString(dst, ev.SocketID)
-	dst = appendKey(dst, "user_id", false)
-	dst = appendString(dst, ev.UserID)
-	dst = appendKey(dst, "namespace", false)
-	dst = appendString(dst, ev.Namespace)
+	dst = appendSocket(dst, ev.SocketID, ev.UserID, ev.Namespace, true)
 	dst = appendKey(dst, "event", false)
-	dst = appendString(dst, ev.Name)
+	dst = socketio.AppendJSONString(dst, ev.Name)
 	dst = appendKey(dst, "args", false)
 	if len(ev.Args) == 0 {
 		dst = append(dst, '[', ']')
@@ -159,22 +87,17 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 func appendHook(dst []byte, h *Hook, data []byte) []byte {
 	dst = append(dst, '{')
 	dst = appendKey(dst, "id", true)
-	dst = appendString(dst, h.ID)
+	dst = socketio.AppendJSONString(dst, h.ID)
 	dst = appendKey(dst, "type", false)
-	dst = appendString(dst, h.Type)
+	dst = socketio.AppendJSONString(dst, h.Type)
 	dst = appendKey(dst, "time", false)
 	dst = append(dst, '"')
 	dst = h.Time.UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, '"')
-	dst = appendKey(dst, "socket_id", false)
-	dst = appendString(dst, h.SocketID)
-	dst = appendKey(dst, "user_id", false)
-	dst = appendString(dst, h.UserID)
-	dst = appendKey(dst, "namespace", false)
-	dst = appendString(dst, h.Namespace)
+	dst = appendSocket(dst, h.SocketID, h.UserID, h.Namespace, false)
 	if h.Reason != "" {
 		dst = appendKey(dst, "reason", false)
-		dst = appendString(dst, h.Reason)
+		dst = socketio.AppendJSONString(dst, h.Reason)
 	}
 	if len(data) > 0 {
 		dst = appendKey(dst, "data", false)
@@ -196,7 +119,7 @@ func appendStringsMap(dst []byte, m map[string][]string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = socketio.AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		dst = appendStrings(dst, m[k])
 	}
@@ -209,7 +132,7 @@ func appendStrings(dst []byte, vs []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, v)
+		dst = socketio.AppendJSONString(dst, v)
 	}
 	return append(dst, ']')
 }
@@ -258,5 +181,3 @@ func headerNeedsEscape(s string) bool {
 	}
 	return false
 }
-
-func appendInt(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }

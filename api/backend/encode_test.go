@@ -10,38 +10,6 @@ import (
 	"time"
 )
 
-// stdString is encoding/json's rendering of s without HTML escaping.
-func stdString(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	cases := []string{
-		"", "plain", `quote " and \ backslash`, "tab\tnl\ncr\r", "\b\f", "\x00\x01\x1f\x7f",
-		"<html> & 'x'", "héllo wörld ✓ 🎉", "\u2028\u2029", "bad \xff utf8 \xc3", "\xed\xa0\x80",
-		"/chat:room@host", strings.Repeat("é", 100),
-	}
-	for _, s := range cases {
-		got := string(appendString(nil, s))
-		if want := stdString(s); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	f.Add("a\"b\\c\x00\u2028\xff")
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(appendString(nil, s)), stdString(s); got != want {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	})
-}
-
 func TestAppendEventShape(t *testing.T) {
 	ev := Event{
 		SocketID:    "sock\"1",

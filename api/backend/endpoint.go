@@ -155,8 +155,8 @@ func checkHeaders(m map[string]string) ([]header, error) {
 
 // acquire admits a request: the breaker is asked first so that a dead
 // backend fails callers fast instead of queueing them for a slot. On
-// success the caller owns a slot and a ticket, and must pass them to do
-// and then call finish.
+// success the caller (post) owns a slot and a ticket, and must pass them
+// to do and then call finish.
 func (e *endpoint) acquire(ctx context.Context) (ticket, *Error) {
 	if !e.br.ready() {
 		e.rejected.Add(1)
@@ -187,17 +187,40 @@ func (e *endpoint) acquire(ctx context.Context) (ticket, *Error) {
 
 var errBreakerOpen = errors.New("circuit breaker open")
 
-// newRequest returns a pooled POST request to the endpoint with the
-// configured headers and a JSON content type.
-func (e *endpoint) newRequest() *fasthttp.Request {
+// newPostRequest returns a pooled POST request to url with headers and a
+// JSON content type.
+func newPostRequest(url string, headers []header) *fasthttp.Request {
 	req := fasthttp.AcquireRequest()
-	req.SetRequestURI(e.url)
+	req.SetRequestURI(url)
 	req.Header.SetMethod(fasthttp.MethodPost)
-	for _, h := range e.headers {
+	for _, h := range headers {
 		req.Header.Set(h.name, h.value)
 	}
 	req.Header.SetContentType("application/json")
 	return req
+}
+
+// post makes one call: it admits it (acquire), lets build write the body
+// into the request's reused buffer and set any more headers, sends it
+// (do), hands the answer to read, and counts the outcome (finish). It
+// returns the first error.
+func (e *endpoint) post(ctx context.Context, build func(req *fasthttp.Request, body []byte) []byte, read func(resp *fasthttp.Response) *Error) *Error {
+	t, err := e.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	req := newPostRequest(e.url, e.headers)
+	resp := fasthttp.AcquireResponse()
+	body := req.SwapBody(nil)
+	req.SwapBody(build(req, body[:0]))
+	err = e.do(ctx, t, req, resp)
+	if err == nil {
+		err = read(resp)
+	}
+	fasthttp.ReleaseRequest(req)
+	fasthttp.ReleaseResponse(resp)
+	e.finish(err)
+	return err
 }
 
 // do sends req, which acquire admitted, and reads the answer into resp.

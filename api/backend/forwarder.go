@@ -94,24 +94,14 @@ func (f *Forwarder) Forward(ctx context.Context, ev Event) (Reply, error) {
 	if !validArgs(ev.Args) {
 		return Reply{}, ErrInvalidEvent
 	}
-	t, e := f.ep.acquire(ctx)
-	if e != nil {
-		return Reply{}, e
-	}
-	req := f.ep.newRequest()
-	resp := fasthttp.AcquireResponse()
-	setEventHeader(req, ev.Name)
-	body := req.SwapBody(nil)
-	req.SwapBody(appendEvent(body[:0], &ev))
-
 	var reply Reply
-	e = f.ep.do(ctx, t, req, resp)
-	if e == nil {
+	e := f.ep.post(ctx, func(req *fasthttp.Request, body []byte) []byte {
+		setEventHeader(req, ev.Name)
+		return appendEvent(body, &ev)
+	}, func(resp *fasthttp.Response) (e *Error) {
 		reply, e = readReply(resp)
-	}
-	fasthttp.ReleaseRequest(req)
-	fasthttp.ReleaseResponse(resp)
-	f.ep.finish(e)
+		return e
+	})
 	if e != nil {
 		return Reply{}, e
 	}

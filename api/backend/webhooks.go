@@ -341,18 +341,12 @@ func (w *Webhooks) next(timer *time.Timer) *delivery {
 func (w *Webhooks) attempt(d *delivery) (retryAfter time.Duration, err error) {
 	d.attempt++
 	w.attempts.Add(1)
-	req := fasthttp.AcquireRequest()
+	req := newPostRequest(w.url, w.headers)
 	resp := fasthttp.AcquireResponse()
 	defer func() {
 		fasthttp.ReleaseRequest(req)
 		fasthttp.ReleaseResponse(resp)
 	}()
-	req.SetRequestURI(w.url)
-	req.Header.SetMethod(fasthttp.MethodPost)
-	for _, h := range w.headers {
-		req.Header.Set(h.name, h.value)
-	}
-	req.Header.SetContentType("application/json")
 	req.Header.Set("X-Herald-Delivery", d.id)
 	req.Header.Set("X-Herald-Hook", d.typ)
 	req.Header.Set("X-Herald-Attempt", strconv.Itoa(d.attempt))

@@ -122,12 +122,8 @@ func TestE2EJWT(t *testing.T) {
 			t.Errorf("%s: connect_error %q %s, want \"unauthorized\" {\"code\":%q,\"reason\":...}", want.name, r.Error.Message, r.Error.Data, want.code)
 		}
 	}
-	if got := n.metric("herald_auth_failures_total", `code="token_expired"`); got != 3 {
-		t.Errorf("herald_auth_failures_total{code=\"token_expired\"} = %v, want 3", got)
-	}
-	if got := n.metric("herald_auth_failures_total", `code="token_signature"`); got != 1 {
-		t.Errorf("herald_auth_failures_total{code=\"token_signature\"} = %v, want 1", got)
-	}
+	n.wantMetric("herald_auth_failures_total", `code="token_expired"`, 3)
+	n.wantMetric("herald_auth_failures_total", `code="token_signature"`, 1)
 }
 
 // TestE2EJWTOptions checks issuer and audience settings and a token

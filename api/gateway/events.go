@@ -48,39 +48,44 @@ func (g *Gateway) admit(e *engine.Event) *principal {
 // onJoin handles the built-in join: (room) -> {"ok":true} when the socket
 // may join it.
 func (g *Gateway) onJoin(e *engine.Event) {
-	p := g.admit(e)
-	if p == nil {
-		return
-	}
-	room, ok := e.Args.String(0)
-	switch {
-	case !ok || room == "":
-		errAck(e, "bad_request", g.cfg.Events.Join+" takes a room name")
-	case !p.canJoin(room):
-		errAck(e, "forbidden", "not allowed to join "+room)
-	default:
-		e.Socket().Join(room)
-		_ = e.Ack(okAck)
-	}
+	g.onRoom(e, g.cfg.Events.Join, (*engine.Socket).Join, func(p *principal, room string) string {
+		if !p.canJoin(room) {
+			return "not allowed to join " + room
+		}
+		return ""
+	})
 }
 
 // onLeave handles the built-in leave: (room). A socket may leave any room
 // but its user room, which pushes to the user rely on.
 func (g *Gateway) onLeave(e *engine.Event) {
+	g.onRoom(e, g.cfg.Events.Leave, (*engine.Socket).Leave, func(p *principal, room string) string {
+		if room == g.userRoom(p.userID) {
+			return "a socket stays in its user room"
+		}
+		return ""
+	})
+}
+
+// onRoom handles a built-in room event named name, (room) -> {"ok":true}:
+// unless refuse gives a reason to forbid it, apply puts the socket in the
+// room or takes it out.
+func (g *Gateway) onRoom(e *engine.Event, name string, apply func(*engine.Socket, ...string), refuse func(p *principal, room string) string) {
 	p := g.admit(e)
 	if p == nil {
 		return
 	}
 	room, ok := e.Args.String(0)
-	switch {
-	case !ok || room == "":
-		errAck(e, "bad_request", g.cfg.Events.Leave+" takes a room name")
-	case room == g.userRoom(p.userID):
-		errAck(e, "forbidden", "a socket stays in its user room")
-	default:
-		e.Socket().Leave(room)
-		_ = e.Ack(okAck)
+	if !ok || room == "" {
+		errAck(e, "bad_request", name+" takes a room name")
+		return
 	}
+	if why := refuse(p, room); why != "" {
+		errAck(e, "forbidden", why)
+		return
+	}
+	apply(e.Socket(), room)
+	_ = e.Ack(okAck)
 }
 
 // onPublish handles the built-in publish: (room, event, args...) emits

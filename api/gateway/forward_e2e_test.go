@@ -157,12 +157,8 @@ func TestE2EForward(t *testing.T) {
 
 	// ok: five acked answers and the event sent without an ack; error:
 	// timeout, 500, 422 and the invalid answer.
-	if got := n.metric("herald_forwarded_events_total", `result="ok"`); got != 6 {
-		t.Errorf(`herald_forwarded_events_total{result="ok"} = %v, want 6`, got)
-	}
-	if got := n.metric("herald_forwarded_events_total", `result="error"`); got != 4 {
-		t.Errorf(`herald_forwarded_events_total{result="error"} = %v, want 4`, got)
-	}
+	n.wantMetric("herald_forwarded_events_total", `result="ok"`, 6)
+	n.wantMetric("herald_forwarded_events_total", `result="error"`, 4)
 }
 
 // forwardNode starts a node forwarding "ev" and "chat:*" to url.
@@ -289,9 +285,7 @@ func TestE2EForwardMany(t *testing.T) {
 			t.Errorf("socket %d: %v", r.i, r.err)
 		}
 	}
-	if got := n.metric("herald_forwarded_events_total", `result="ok"`); got != 80 {
-		t.Errorf(`herald_forwarded_events_total{result="ok"} = %v, want 80`, got)
-	}
+	n.wantMetric("herald_forwarded_events_total", `result="ok"`, 80)
 }
 
 // TestE2EForwardNeverShadowsBuiltins: a backend.forward entry naming a

@@ -7,7 +7,6 @@ package gateway_test
 // engine/enginetest where a script would be overkill.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -18,8 +17,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,28 +29,11 @@ import (
 	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/engine"
 	"github.com/heraldrt/herald/engine/enginetest"
+	"github.com/heraldrt/herald/internal/nodetest"
 )
 
 // testSecret is the HS256 key of the test nodes: 40 bytes.
 const testSecret = "herald-e2e-test-secret-0123456789abcdefg"
-
-// logBuf collects a node's log lines; they are printed when a test fails.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // testConfig is the configuration of a test node: the defaults, with
 // ports picked by the kernel, a data directory of its own, the test
@@ -81,7 +61,7 @@ type testNode struct {
 	URL  string // Socket.IO base, http://127.0.0.1:port
 	API  string // operator base, http://127.0.0.1:port
 	Addr string // Socket.IO host:port
-	logs *logBuf
+	logs *nodetest.Buffer
 
 	mu      sync.Mutex
 	stopped bool
@@ -94,7 +74,7 @@ func startNode(t *testing.T, cfg config.Config, opts ...gateway.Option) *testNod
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	logs := &logBuf{}
+	logs := &nodetest.Buffer{}
 	g, err := gateway.New(cfg, append([]gateway.Option{gateway.WithLogger(newTestLogger(logs))}, opts...)...)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
@@ -147,6 +127,18 @@ func (n *testNode) metric(name, labels string) float64 {
 		n.t.Fatalf("GET /metrics: %d %v", status, err)
 	}
 	return metricValue(body, name, labels)
+}
+
+// wantMetric checks the value of the sample name{labels} on /metrics.
+func (n *testNode) wantMetric(name, labels string, want float64) {
+	n.t.Helper()
+	if got := n.metric(name, labels); got != want {
+		sample := name
+		if labels != "" {
+			sample += "{" + labels + "}"
+		}
+		n.t.Errorf("%s = %v, want %v", sample, got, want)
+	}
 }
 
 func metricValue(body, name, labels string) float64 {
@@ -412,208 +404,11 @@ func mustJSON(v any) string {
 // scriptTimeout bounds one Node.js process.
 const scriptTimeout = 45 * time.Second
 
-var (
-	rootOnce sync.Once
-	rootDir  string
-	rootErr  error
-)
-
-// repoRoot is the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	rootOnce.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			rootErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				rootErr = fmt.Errorf("no go.mod above %s", dir)
-				return
-			}
-			dir = parent
-		}
-	})
-	if rootErr != nil {
-		t.Fatalf("cannot find the repository root: %v", rootErr)
-	}
-	return rootDir
-}
-
-// requireNode fails the test unless node and socket.io-client are there:
-// these tests never skip.
-func requireNode(t testing.TB) string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed (%v): install Node.js 20, then run `npm ci` in the repository root", err)
-	}
-	root := repoRoot(t)
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "socket.io-client", "package.json")); err != nil {
-		t.Fatalf("node_modules/socket.io-client is missing (%v): run `npm ci` in %s", err, root)
-	}
-	return node
-}
-
-type scriptLine struct {
-	Step   string          `json:"step"`
-	Result json.RawMessage `json:"result"`
-	Error  *string         `json:"error"`
-	raw    []byte
-}
-
-// script is a running Node.js script.
-type script struct {
-	t      *testing.T
-	name   string
-	steps  chan scriptLine
-	final  chan scriptLine
-	stderr *logBuf
-	done   chan struct{}
-	err    error
-
-	mu  sync.Mutex
-	bad []string
-}
-
 // runScript starts `node testdata/e2e/<name> <url> <plan as JSON>`.
-func runScript(t *testing.T, name, url string, plan any) *script {
+func runScript(t *testing.T, name, url string, plan any) *nodetest.Script {
 	t.Helper()
-	node := requireNode(t)
-	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
-	path := filepath.Join("testdata", "e2e", name)
-	cmd := exec.CommandContext(ctx, node, path, url, mustJSON(plan))
-	cmd.Env = append(os.Environ(), "NODE_NO_WARNINGS=1")
-	cmd.WaitDelay = 2 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	p := &script{t: t, name: name, steps: make(chan scriptLine, 64), final: make(chan scriptLine, 1),
-		stderr: &logBuf{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
-			var l scriptLine
-			l.raw = append([]byte(nil), sc.Bytes()...)
-			if err := json.Unmarshal(l.raw, &l); err != nil {
-				p.badLine(string(l.raw))
-				continue
-			}
-			switch {
-			case l.Step != "":
-				select {
-				case p.steps <- l:
-				default:
-					p.badLine("step channel full: " + string(l.raw))
-				}
-			case l.Result != nil || l.Error != nil:
-				select {
-				case p.final <- l:
-				default:
-					p.badLine("second final line: " + string(l.raw))
-				}
-			default:
-				p.badLine(string(l.raw))
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-p.done
-	})
-	return p
-}
-
-func (p *script) badLine(s string) {
-	p.mu.Lock()
-	p.bad = append(p.bad, s)
-	p.mu.Unlock()
-}
-
-func (p *script) diag() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var b strings.Builder
-	if s := p.stderr.String(); s != "" {
-		fmt.Fprintf(&b, "stderr:\n%s\n", s)
-	}
-	if len(p.bad) > 0 {
-		fmt.Fprintf(&b, "unexpected stdout: %q\n", p.bad)
-	}
-	return b.String()
-}
-
-// Step waits for {"step": name} and returns the line's JSON.
-func (p *script) Step(name string, d time.Duration) json.RawMessage {
-	p.t.Helper()
-	select {
-	case l := <-p.steps:
-		if l.Step != name {
-			p.t.Fatalf("%s: got step %s, want %q", p.name, l.raw, name)
-		}
-		return l.raw
-	case <-p.done:
-		select {
-		case l := <-p.final:
-			if l.Error != nil {
-				p.t.Fatalf("%s failed before step %q: %s\n%s", p.name, name, *l.Error, p.diag())
-			}
-		default:
-		}
-		p.t.Fatalf("%s exited (%v) before step %q\n%s", p.name, p.err, name, p.diag())
-	case <-time.After(d):
-		p.t.Fatalf("%s: no step %q in %v\n%s", p.name, name, d, p.diag())
-	}
-	return nil
-}
-
-// Result waits for the script to end and unmarshals its result into v.
-func (p *script) Result(v any) {
-	p.t.Helper()
-	<-p.done
-	var l scriptLine
-	select {
-	case l = <-p.final:
-	default:
-		p.t.Fatalf("%s printed no result (exit: %v)\n%s", p.name, p.err, p.diag())
-	}
-	if l.Error != nil {
-		p.t.Fatalf("%s failed (exit: %v): %s\n%s", p.name, p.err, *l.Error, p.diag())
-	}
-	if p.err != nil {
-		p.t.Fatalf("%s: exit status %v\n%s", p.name, p.err, p.diag())
-	}
-	p.mu.Lock()
-	bad := p.bad
-	p.mu.Unlock()
-	if len(bad) > 0 {
-		p.t.Errorf("%s printed unexpected lines: %q", p.name, bad)
-	}
-	if err := json.Unmarshal(l.Result, v); err != nil {
-		p.t.Fatalf("%s: bad result %s: %v", p.name, l.Result, err)
-	}
-	r := string(l.Result)
-	if len(r) > 3000 {
-		r = r[:3000] + "…"
-	}
-	p.t.Logf("%s result: %s", p.name, r)
+	nodetest.Require(t, "socket.io-client")
+	return nodetest.Start(t, scriptTimeout, filepath.Join("testdata", "e2e", name), url, mustJSON(plan))
 }
 
 // connectAttempt is one attempt of connect.mjs.

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldrt/herald/api/auth"
 	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/engine/enginetest"
+	"github.com/heraldrt/herald/internal/nodetest"
 )
 
 // TestE2EOperatorHTTP checks /healthz, /readyz, unknown paths, routes
@@ -100,12 +101,8 @@ func TestE2EOperatorHTTP(t *testing.T) {
 	}
 	c2.Close()
 	waitFor(t, 3*time.Second, "herald_sockets to reach 0", func() bool { return n.metric("herald_sockets", "") == 0 })
-	if got := n.metric("herald_socket_disconnects_total", `reason="client namespace disconnect"`); got != 1 {
-		t.Errorf(`herald_socket_disconnects_total{reason="client namespace disconnect"} = %v, want 1`, got)
-	}
-	if got := n.metric("herald_socket_disconnects_total", `reason="transport close"`); got != 1 {
-		t.Errorf(`herald_socket_disconnects_total{reason="transport close"} = %v, want 1`, got)
-	}
+	n.wantMetric("herald_socket_disconnects_total", `reason="client namespace disconnect"`, 1)
+	n.wantMetric("herald_socket_disconnects_total", `reason="transport close"`, 1)
 }
 
 func getMetrics(t *testing.T, n *testNode) string {
@@ -122,7 +119,7 @@ func getMetrics(t *testing.T, n *testNode) string {
 func TestE2ERun(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
-	logs := &logBuf{}
+	logs := &nodetest.Buffer{}
 	g, err := gateway.New(cfg, gateway.WithLogger(newTestLogger(logs)))
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +170,7 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 	defer ln.Close()
 	cfg := testConfig(t)
 	cfg.APIListen = ln.Addr().String()
-	g, err := gateway.New(cfg, gateway.WithLogger(newTestLogger(&logBuf{})))
+	g, err := gateway.New(cfg, gateway.WithLogger(newTestLogger(&nodetest.Buffer{})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,9 +144,7 @@ func TestE2EPublicKeys(t *testing.T) {
 	if msg, code := refusedWith(t, n2, hs256With(static.pubPEM, "mallory")); msg != "unauthorized" || code != auth.CodeTokenAlgorithm {
 		t.Errorf("HS256 token with only ES256 allowed: %q %q, want token_algorithm", msg, code)
 	}
-	if got := n2.metric("herald_auth_failures_total", `code="jwks_unavailable"`); got != 1 {
-		t.Errorf(`herald_auth_failures_total{code="jwks_unavailable"} = %v`, got)
-	}
+	n2.wantMetric("herald_auth_failures_total", `code="jwks_unavailable"`, 1)
 }
 
 // TestE2ENamespacesAndNames: every configured namespace gets the same

@@ -52,9 +52,7 @@ func TestE2EEventRate(t *testing.T) {
 	if ack := emitAck(t, other, "room:leave", "r1"); !isOK(ack) {
 		t.Errorf("another socket is limited too: %v", ack)
 	}
-	if got := n.metric("herald_rate_limited_total", `kind="event"`); got != 4 {
-		t.Errorf(`herald_rate_limited_total{kind="event"} = %v, want 4`, got)
-	}
+	n.wantMetric("herald_rate_limited_total", `kind="event"`, 4)
 
 	// Pipelined events, acks collected afterwards: exactly the burst
 	// passes, in order.
@@ -130,12 +128,8 @@ func TestE2EMaxViolations(t *testing.T) {
 		}
 	}
 	waitFor(t, 2*time.Second, "the socket to go", func() bool { return n.G.Server().Of("/").SocketCount() == 0 })
-	if got := n.metric("herald_rate_limited_total", `kind="event"`); got != 3 {
-		t.Errorf(`herald_rate_limited_total{kind="event"} = %v, want 3`, got)
-	}
-	if got := n.metric("herald_socket_disconnects_total", `reason="server namespace disconnect"`); got != 1 {
-		t.Errorf(`herald_socket_disconnects_total{reason="server namespace disconnect"} = %v, want 1`, got)
-	}
+	n.wantMetric("herald_rate_limited_total", `kind="event"`, 3)
+	n.wantMetric("herald_socket_disconnects_total", `reason="server namespace disconnect"`, 1)
 	// Reconnecting gives a fresh socket with a fresh bucket.
 	_, s2 := mustDial(t, n, token(t, auth.Claims{Subject: "alice", Join: []string{"*"}}))
 	if ack := emitAck(t, s2, "room:join", "a"); !isOK(ack) {
@@ -192,9 +186,7 @@ func TestE2EConnRatePerIP(t *testing.T) {
 		c.Close()
 		t.Errorf("a WebSocket handshake beyond the limit was accepted")
 	}
-	if got := n.metric("herald_rate_limited_total", `kind="connection"`); got != 2 {
-		t.Errorf(`herald_rate_limited_total{kind="connection"} = %v, want 2`, got)
-	}
+	n.wantMetric("herald_rate_limited_total", `kind="connection"`, 2)
 }
 
 // TestE2EConnRateOfficialClient: the official client sees a refused
@@ -227,9 +219,7 @@ func TestE2EMaxConnections(t *testing.T) {
 	if _, _, err := dial(t, n, "", map[string]string{"token": userToken(t, "c")}); err == nil {
 		t.Fatalf("a third connection was accepted with max_connections 2")
 	}
-	if got := n.metric("herald_connections", ""); got != 2 {
-		t.Errorf("herald_connections = %v, want 2", got)
-	}
+	n.wantMetric("herald_connections", "", 2)
 	c1.Close()
 	waitFor(t, 3*time.Second, "the closed connection to be counted out", func() bool {
 		return n.metric("herald_connections", "") == 1

@@ -161,9 +161,7 @@ func TestE2ERooms(t *testing.T) {
 			t.Errorf("%s received %s %s", name, evs[0].Name, evs[0].Args)
 		}
 	}
-	if got := n.metric("herald_client_publishes_total", ""); got != 1 {
-		t.Errorf("herald_client_publishes_total = %v, want 1", got)
-	}
+	n.wantMetric("herald_client_publishes_total", "", 1)
 }
 
 // TestE2EPushToUser checks the user room with the Go client: every socket

@@ -182,9 +182,7 @@ func testShutdownReconnect(t *testing.T, mode string) {
 	if res.SecondID == "" || res.SecondID == joined.ID || res.Attempts < 1 {
 		t.Errorf("reconnection: socket %q after %q, %d attempts", res.SecondID, joined.ID, res.Attempts)
 	}
-	if got := b.metric("herald_socket_connects_total", ""); got != 1 {
-		t.Errorf("B counted %v connects, want 1", got)
-	}
+	b.wantMetric("herald_socket_connects_total", "", 1)
 	if status, _, _ := b.get("/readyz"); status != 200 {
 		t.Errorf("B /readyz: %d", status)
 	}

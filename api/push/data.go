@@ -48,24 +48,7 @@ func (d *decoder) data(a *args, base, depth int) *Problem {
 		if depth >= maxDepth {
 			return d.problem(ProblemInvalidValue, "nested deeper than "+strconv.Itoa(maxDepth)+" levels")
 		}
-		d.i++
-		if d.consume(']') {
-			return nil
-		}
-		for n := 0; ; n++ {
-			d.pushIndex(n)
-			if p := d.data(a, base, depth+1); p != nil {
-				return p
-			}
-			d.pop()
-			if d.consume(',') {
-				continue
-			}
-			if d.consume(']') {
-				return nil
-			}
-			return d.syntax(d.fail("want ',' or ']' in an array"))
-		}
+		return d.elements(func(int) *Problem { return d.data(a, base, depth+1) })
 	case c == '"':
 		if _, _, err := d.str(); err != nil {
 			return d.syntax(err)
@@ -87,24 +70,9 @@ func (d *decoder) dataObject(a *args, base, depth int) *Problem {
 		return d.problem(ProblemInvalidValue, "nested deeper than "+strconv.Itoa(maxDepth)+" levels")
 	}
 	start := d.i
-	d.i++
-	if d.consume('}') {
-		return nil
-	}
 	members := 0
 	var bin []byte // the $binary member's decoded bytes
-	for {
-		lit, esc, err := d.str()
-		if err != nil {
-			return d.syntax(err)
-		}
-		name, err := unquote(lit, esc)
-		if err != nil {
-			return d.syntax(err)
-		}
-		if !d.consume(':') {
-			return d.syntax(d.fail("want ':' after a member name"))
-		}
+	p := d.members(func(name []byte) *Problem {
 		members++
 		d.push(seg{raw: name})
 		switch string(name) {
@@ -127,13 +95,10 @@ func (d *decoder) dataObject(a *args, base, depth int) *Problem {
 			return d.problem(ProblemInvalidValue, `an object with "$binary" must have no other member`)
 		}
 		d.pop()
-		if d.consume(',') {
-			continue
-		}
-		if d.consume('}') {
-			break
-		}
-		return d.syntax(d.fail("want ',' or '}' in an object"))
+		return nil
+	})
+	if p != nil {
+		return p
 	}
 	if bin != nil {
 		a.bins = append(a.bins, binRef{start: start - base, end: d.i - base})
@@ -148,14 +113,10 @@ func (d *decoder) base64() ([]byte, *Problem) {
 	if d.peek() != '"' {
 		return nil, d.wrongType("a base64 string")
 	}
-	lit, esc, err := d.str()
-	if err != nil {
-		return nil, d.syntax(err)
-	}
 	// Escapes are legal here: some encoders write "/" as "\/".
-	text, err := unquote(lit, esc)
-	if err != nil {
-		return nil, d.syntax(err)
+	_, text, p := d.quoted()
+	if p != nil {
+		return nil, p
 	}
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
 	n, err := base64.StdEncoding.Strict().Decode(out, text)

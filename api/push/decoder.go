@@ -121,23 +121,8 @@ func (d *decoder) object(known fields, fn func(i int) *Problem) *Problem {
 	if d.peek() != '{' {
 		return d.wrongType("an object")
 	}
-	d.i++
-	if d.consume('}') {
-		return nil
-	}
 	var seen uint64
-	for {
-		lit, esc, err := d.str()
-		if err != nil {
-			return d.syntax(err)
-		}
-		name, err := unquote(lit, esc)
-		if err != nil {
-			return d.syntax(err)
-		}
-		if !d.consume(':') {
-			return d.syntax(d.fail("want ':' after a member name"))
-		}
+	return d.members(func(name []byte) *Problem {
 		i := known.index(name)
 		if i < 0 {
 			d.push(seg{raw: name})
@@ -156,14 +141,80 @@ func (d *decoder) object(known fields, fn func(i int) *Problem) *Problem {
 			return p
 		}
 		d.pop()
-		if d.consume(',') {
-			continue
-		}
-		if d.consume('}') {
-			return nil
-		}
-		return d.syntax(d.fail("want ',' or '}' in an object"))
+		return nil
+	})
+}
+
+// members reads the object that starts at the current byte, '{', calling
+// fn with each member's name once its ':' is read. fn must read the value
+// and keep the path as it found it.
+func (d *decoder) members(fn func(name []byte) *Problem) *Problem {
+	d.i++
+	if d.consume('}') {
+		return nil
 	}
+	for {
+		_, name, p := d.quoted()
+		if p != nil {
+			return p
+		}
+		if !d.consume(':') {
+			return d.syntax(d.fail("want ':' after a member name"))
+		}
+		if p := fn(name); p != nil {
+			return p
+		}
+		if more, p := d.more('}'); !more {
+			return p
+		}
+	}
+}
+
+// elements reads the array that starts at the current byte, '[', calling
+// fn with each element's index while the index is on the path. fn must
+// read the element.
+func (d *decoder) elements(fn func(n int) *Problem) *Problem {
+	d.i++
+	if d.consume(']') {
+		return nil
+	}
+	for n := 0; ; n++ {
+		d.pushIndex(n)
+		if p := fn(n); p != nil {
+			return p
+		}
+		d.pop()
+		if more, p := d.more(']'); !more {
+			return p
+		}
+	}
+}
+
+// more reads what follows a value in an array (close is ']') or an
+// object ('}'): true after a ',', false after close.
+func (d *decoder) more(close byte) (bool, *Problem) {
+	switch {
+	case d.consume(','):
+		return true, nil
+	case d.consume(close):
+		return false, nil
+	case close == ']':
+		return false, d.syntax(d.fail("want ',' or ']' in an array"))
+	}
+	return false, d.syntax(d.fail("want ',' or '}' in an object"))
+}
+
+// quoted reads a string, and returns its literal as in the body and its
+// unquoted bytes.
+func (d *decoder) quoted() (lit, s []byte, p *Problem) {
+	lit, esc, err := d.str()
+	if err != nil {
+		return nil, nil, d.syntax(err)
+	}
+	if s, err = unquote(lit, esc); err != nil {
+		return nil, nil, d.syntax(err)
+	}
+	return lit, s, nil
 }
 
 // null skips a null, which stands for an absent optional field.
@@ -180,13 +231,9 @@ func (d *decoder) string() (string, *Problem) {
 	if d.peek() != '"' {
 		return "", d.wrongType("a string")
 	}
-	lit, esc, err := d.str()
-	if err != nil {
-		return "", d.syntax(err)
-	}
-	s, err := unquote(lit, esc)
-	if err != nil {
-		return "", d.syntax(err)
+	_, s, p := d.quoted()
+	if p != nil {
+		return "", p
 	}
 	if len(s) == 0 {
 		return "", d.problem(ProblemInvalidValue, "must not be empty")
@@ -202,27 +249,16 @@ func (d *decoder) strings() ([]string, *Problem) {
 	if d.peek() != '[' {
 		return nil, d.wrongType("an array of strings")
 	}
-	d.i++
-	if d.consume(']') {
-		return nil, nil
-	}
 	var out []string
-	for n := 0; ; n++ {
-		d.pushIndex(n)
+	p := d.elements(func(int) *Problem {
 		s, p := d.string()
-		if p != nil {
-			return nil, p
-		}
-		d.pop()
 		out = append(out, s)
-		if d.consume(',') {
-			continue
-		}
-		if d.consume(']') {
-			return out, nil
-		}
-		return nil, d.syntax(d.fail("want ',' or ']' in an array"))
+		return p
+	})
+	if p != nil {
+		return nil, p
 	}
+	return out, nil
 }
 
 // bool reads a boolean; null is false.

@@ -15,10 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +25,7 @@ import (
 	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/api/push"
 	"github.com/heraldrt/herald/engine/enginetest"
+	"github.com/heraldrt/herald/internal/nodetest"
 )
 
 // Test credentials. Each key holds the scopes its name says.
@@ -61,24 +60,6 @@ func testConfig() config.Config {
 	return cfg
 }
 
-// logBuffer keeps a node's log for failed tests.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // node is a running gateway with the push API.
 type node struct {
 	t    testing.TB
@@ -109,7 +90,7 @@ func startNodeAPI(t testing.TB, adjust func(*config.Config), adjustAPI func(*con
 	if adjustAPI != nil {
 		adjustAPI(&apiCfg)
 	}
-	logs := &logBuffer{}
+	logs := &nodetest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	api, err := push.New(apiCfg, append([]push.Option{push.WithLogger(log)}, opts...)...)
 	if err != nil {
@@ -340,19 +321,5 @@ func data(t testing.TB, e enginetest.Event, i int, v any) {
 	t.Helper()
 	if err := e.Args.Decode(i, v); err != nil {
 		t.Fatalf("event %s argument %d: %v", e.Name, i, err)
-	}
-}
-
-func jsonEqual(t testing.TB, got json.RawMessage, want string) {
-	t.Helper()
-	var a, b any
-	if err := json.Unmarshal(got, &a); err != nil {
-		t.Fatalf("got %s: %v", got, err)
-	}
-	if err := json.Unmarshal([]byte(want), &b); err != nil {
-		t.Fatalf("want %s: %v", want, err)
-	}
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("got %s, want %s", got, want)
 	}
 }

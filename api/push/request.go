@@ -43,19 +43,23 @@ type emitReq struct {
 	ack      time.Duration
 }
 
-// memberReq makes sockets join or leave rooms.
-type memberReq struct {
+// socketChoice is the sockets a join, leave or disconnect acts on: those
+// of a namespace that targets chooses and except does not.
+type socketChoice struct {
 	nsp    string
 	to     selection
 	except selection
-	rooms  []string
+}
+
+// memberReq makes sockets join or leave rooms.
+type memberReq struct {
+	socketChoice
+	rooms []string
 }
 
 // disconnectReq disconnects sockets, telling them why.
 type disconnectReq struct {
-	nsp    string
-	to     selection
-	except selection
+	socketChoice
 	reason string
 	close  bool
 }
@@ -87,29 +91,17 @@ func decodeBatch(body []byte) ([]*emitReq, *Problem) {
 		if d.peek() != '[' {
 			return d.wrongType("an array of emits")
 		}
-		d.i++
-		if d.consume(']') {
-			return nil
-		}
-		for n := 0; ; n++ {
+		return d.elements(func(n int) *Problem {
 			if n == MaxBatch {
-				return d.problem(ProblemInvalidValue, "a batch holds at most 1000 emits")
+				return newProblem(ProblemInvalidValue, "emits", "a batch holds at most 1000 emits")
 			}
-			d.pushIndex(n)
 			e := &emitReq{}
 			if p := d.emit(e); p != nil {
 				return p
 			}
-			d.pop()
 			emits = append(emits, e)
-			if d.consume(',') {
-				continue
-			}
-			if d.consume(']') {
-				return nil
-			}
-			return d.syntax(d.fail("want ',' or ']' in an array"))
-		}
+			return nil
+		})
 	})
 	if p != nil {
 		return nil, p
@@ -229,13 +221,9 @@ func (d *decoder) eventName() (string, []byte, *Problem) {
 	if d.peek() != '"' {
 		return "", nil, d.wrongType("a string")
 	}
-	lit, esc, err := d.str()
-	if err != nil {
-		return "", nil, d.syntax(err)
-	}
-	name, err := unquote(lit, esc)
-	if err != nil {
-		return "", nil, d.syntax(err)
+	lit, name, p := d.quoted()
+	if p != nil {
+		return "", nil, p
 	}
 	switch {
 	case len(name) == 0:
@@ -254,28 +242,17 @@ func (d *decoder) argList(a *args) *Problem {
 	if d.peek() != '[' {
 		return d.wrongType("an array")
 	}
-	d.i++
-	d.skipWS()
-	base := d.i
-	if d.consume(']') {
-		return nil
-	}
-	for n := 0; ; n++ {
-		d.pushIndex(n)
+	var base int // where the first element starts, after white space
+	return d.elements(func(n int) *Problem {
+		if n == 0 {
+			base = d.i
+		}
 		if p := d.data(a, base, 0); p != nil {
 			return p
 		}
-		d.pop()
-		end := d.i
-		if d.consume(',') {
-			continue
-		}
-		if d.consume(']') {
-			a.raw, a.n = d.b[base:end], n+1
-			return nil
-		}
-		return d.syntax(d.fail("want ',' or ']' in an array"))
-	}
+		a.raw, a.n = d.b[base:d.i], n+1
+		return nil
+	})
 }
 
 // selection reads targets (withAll) or except.
@@ -317,38 +294,54 @@ func (d *decoder) checkTargets(s *selection) *Problem {
 	return nil
 }
 
-// decodeMembers reads a POST /v1/sockets/join or /leave body.
-func decodeMembers(body []byte) (*memberReq, *Problem) {
-	d := newDecoder(body)
+// choiceBody reads the body of a request that acts on sockets. known
+// starts with namespace, targets and except, which go into c; fn reads
+// the values of the other fields. targets must be there; the caller
+// checks the selection (checkTargets) after its own fields.
+func (d *decoder) choiceBody(known fields, c *socketChoice, fn func(i int) *Problem) *Problem {
 	if p := d.begin(); p != nil {
-		return nil, p
+		return p
 	}
-	m := &memberReq{nsp: "/"}
-	var hasTargets, hasRooms bool
-	p := d.object(fields{"namespace", "targets", "except", "rooms"}, func(i int) *Problem {
+	c.nsp = "/"
+	var hasTargets bool
+	p := d.object(known, func(i int) *Problem {
 		var p *Problem
 		switch i {
 		case 0:
-			m.nsp, p = d.namespace()
+			c.nsp, p = d.namespace()
 		case 1:
 			hasTargets = true
-			p = d.selection(&m.to, true)
+			p = d.selection(&c.to, true)
 		case 2:
-			p = d.selection(&m.except, false)
-		case 3:
-			hasRooms = true
-			m.rooms, p = d.strings()
+			p = d.selection(&c.except, false)
+		default:
+			p = fn(i)
 		}
 		return p
 	})
 	if p == nil {
 		p = d.finish()
 	}
+	if p == nil && !hasTargets {
+		p = d.problemAt("targets", ProblemMissingField, "choose the sockets: rooms, users, sockets, or all: true")
+	}
+	return p
+}
+
+// decodeMembers reads a POST /v1/sockets/join or /leave body.
+func decodeMembers(body []byte) (*memberReq, *Problem) {
+	d := newDecoder(body)
+	m := &memberReq{}
+	var hasRooms bool
+	p := d.choiceBody(fields{"namespace", "targets", "except", "rooms"}, &m.socketChoice, func(int) *Problem {
+		hasRooms = true
+		var p *Problem
+		m.rooms, p = d.strings()
+		return p
+	})
 	switch {
 	case p != nil:
 		return nil, p
-	case !hasTargets:
-		return nil, d.problemAt("targets", ProblemMissingField, "choose the sockets: rooms, users, sockets, or all: true")
 	case !hasRooms:
 		return nil, d.problemAt("rooms", ProblemMissingField, "name the rooms to join or leave")
 	case len(m.rooms) == 0:
@@ -360,21 +353,10 @@ func decodeMembers(body []byte) (*memberReq, *Problem) {
 // decodeDisconnect reads a POST /v1/sockets/disconnect body.
 func decodeDisconnect(body []byte) (*disconnectReq, *Problem) {
 	d := newDecoder(body)
-	if p := d.begin(); p != nil {
-		return nil, p
-	}
-	r := &disconnectReq{nsp: "/", reason: DefaultReason}
-	var hasTargets bool
-	p := d.object(fields{"namespace", "targets", "except", "reason", "close"}, func(i int) *Problem {
+	r := &disconnectReq{reason: DefaultReason}
+	p := d.choiceBody(fields{"namespace", "targets", "except", "reason", "close"}, &r.socketChoice, func(i int) *Problem {
 		var p *Problem
 		switch i {
-		case 0:
-			r.nsp, p = d.namespace()
-		case 1:
-			hasTargets = true
-			p = d.selection(&r.to, true)
-		case 2:
-			p = d.selection(&r.except, false)
 		case 3:
 			if !d.null() {
 				r.reason, p = d.string()
@@ -384,14 +366,8 @@ func decodeDisconnect(body []byte) (*disconnectReq, *Problem) {
 		}
 		return p
 	})
-	if p == nil {
-		p = d.finish()
-	}
-	switch {
-	case p != nil:
+	if p != nil {
 		return nil, p
-	case !hasTargets:
-		return nil, d.problemAt("targets", ProblemMissingField, "choose the sockets: rooms, users, sockets, or all: true")
 	}
 	return r, d.checkTargets(&r.to)
 }

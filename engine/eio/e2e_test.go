@@ -2,14 +2,14 @@ package eio
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldrt/herald/internal/nodetest"
 )
 
 // e2eEcho echoes every message and records how each session ended.
@@ -34,38 +34,13 @@ func (h *e2eEcho) OnClose(s *Session, reason string, _ error) {
 	h.mu.Unlock()
 }
 
-// findNodeModules walks up from the working directory to the first
-// node_modules directory that holds engine.io-client.
-func findNodeModules(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		nm := filepath.Join(dir, "node_modules")
-		if _, err := os.Stat(filepath.Join(nm, "engine.io-client", "package.json")); err == nil {
-			return nm
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no node_modules with engine.io-client above the working directory: run `npm ci` at the repository root")
-		}
-		dir = parent
-	}
-}
-
 // TestEndToEndNodeClient runs the official engine.io-client (Node.js)
 // against the server: polling only, WebSocket only, and polling upgraded to
 // WebSocket, each with 1,000 text messages and binary round trips. Not
 // parallel: the Node.js process loads the machine, which would disturb the
 // timing of the heartbeat tests.
 func TestEndToEndNodeClient(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found in PATH: the end-to-end test needs Node.js")
-	}
-	nodeModules := findNodeModules(t)
+	nodetest.Require(t, "engine.io-client")
 	h := &e2eEcho{closed: map[string]string{}}
 	ts := startServer(t, Config{
 		// Short heartbeats, so that pings interleave with the traffic.
@@ -75,8 +50,8 @@ func TestEndToEndNodeClient(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "e2e", "client.mjs"), "http://"+ts.addr)
-	cmd.Env = append(os.Environ(), "NODE_MODULES="+nodeModules)
+	cmd := nodetest.Command(ctx, t, filepath.Join("testdata", "e2e", "client.mjs"), "http://"+ts.addr)
+	cmd.Env = append(cmd.Env, "NODE_MODULES="+filepath.Join(nodetest.Root(t), "node_modules"))
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("client timed out:\n%s", out)

@@ -33,9 +33,7 @@ func TestHeartbeatPollingPongKeepsAlive(t *testing.T) {
 		if res.status != 200 || res.body != "2" {
 			t.Fatalf("round %d: GET %d %q", i, res.status, res.body)
 		}
-		if res := ts.post(ts.pollURL(sid), "3"); res.status != 200 || res.body != "ok" {
-			t.Fatalf("round %d: POST %d %q", i, res.status, res.body)
-		}
+		ts.expectPost(sid, "3", 200, "ok")
 	}
 	checkRounds(t, s, start)
 }
@@ -117,9 +115,7 @@ func TestHeartbeatClientPingIsAnError(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "2"); res.status != 200 {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "2", 200)
 	ts.h.expectClose(t, s, ReasonTransportError)
 
 	c, _, s2 := ts.openWS()

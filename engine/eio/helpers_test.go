@@ -351,6 +351,27 @@ func (ts *testServer) post(url, body string) *httpResult {
 	return ts.mustDo("POST", url, body, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}})
 }
 
+// expectPoll GETs sid's polling URL and fails the test unless the answer
+// has status and, when given, the body.
+func (ts *testServer) expectPoll(sid string, status int, body ...string) {
+	ts.t.Helper()
+	ts.expectResult("GET", ts.get(ts.pollURL(sid)), status, body)
+}
+
+// expectPost POSTs payload to sid's polling URL and fails the test unless
+// the answer has status and, when given, the body.
+func (ts *testServer) expectPost(sid, payload string, status int, body ...string) {
+	ts.t.Helper()
+	ts.expectResult("POST", ts.post(ts.pollURL(sid), payload), status, body)
+}
+
+func (ts *testServer) expectResult(method string, res *httpResult, status int, body []string) {
+	ts.t.Helper()
+	if res.status != status || len(body) > 0 && res.body != body[0] {
+		ts.t.Fatalf("%s: %d %q, want %d %q", method, res.status, res.body, status, body)
+	}
+}
+
 type handshakeJSON struct {
 	SID          string   `json:"sid"`
 	Upgrades     []string `json:"upgrades"`
@@ -744,13 +765,21 @@ func (c *wsClient) writeFrame(op ws.OpCode, fin bool, p []byte, unmasked bool) {
 	}
 }
 
-// wsUpgrade completes the upgrade of a polling session to a WebSocket
-// connection: 2probe, 3probe, then 5.
-func (ts *testServer) wsUpgrade(sid string) *wsClient {
+// wsProbe opens a WebSocket to a polling session and probes it: 2probe,
+// 3probe. The upgrade is not complete until the client sends 5.
+func (ts *testServer) wsProbe(sid string) *wsClient {
 	ts.t.Helper()
 	c := ts.mustDialWS("transport=websocket&sid=" + sid)
 	c.sendText("2probe")
 	c.expectText("3probe")
+	return c
+}
+
+// wsUpgrade completes the upgrade of a polling session to a WebSocket
+// connection: 2probe, 3probe, then 5.
+func (ts *testServer) wsUpgrade(sid string) *wsClient {
+	ts.t.Helper()
+	c := ts.wsProbe(sid)
 	c.sendText("5")
 	return c
 }

@@ -84,9 +84,7 @@ func TestPollingSend(t *testing.T) {
 		}
 	}
 	// A noop packet and a pong are accepted and not reported.
-	if res := ts.post(ts.pollURL(sid), "6\x1e3\x1e4after"); res.status != 200 {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "6\x1e3\x1e4after", 200)
 	ts.h.expectMsg(t, "after", false)
 }
 
@@ -189,9 +187,7 @@ func TestPollingClosePacketWithoutPendingGet(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "1"); res.status != 200 || res.body != "ok" {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "1", 200, "ok")
 	ts.h.expectClose(t, s, ReasonTransportClose)
 	checkJSONError(t, ts.get(ts.pollURL(sid)), 400, CodeUnknownSID, "Session ID unknown")
 }
@@ -214,9 +210,7 @@ func TestPollingPayloadTooLarge(t *testing.T) {
 	ts := startServer(t, Config{MaxPayload: 100})
 	sid, s := ts.openPolling()
 	// Exactly maxPayload is fine.
-	if res := ts.post(ts.pollURL(sid), "4"+strings.Repeat("x", 99)); res.status != 200 {
-		t.Fatalf("POST of maxPayload bytes: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "4"+strings.Repeat("x", 99), 200)
 	ts.h.expectMsg(t, strings.Repeat("x", 99), false)
 	// One more is refused with 413 before the body is read, and the
 	// connection is closed; the session lives on.
@@ -424,9 +418,7 @@ func TestPollingManyMessagesBothWays(t *testing.T) {
 		}
 		fmt.Fprintf(&body, "4%d", i)
 		if i%100 == 99 {
-			if res := ts.post(ts.pollURL(sid), body.String()); res.status != 200 {
-				t.Fatalf("POST: %d", res.status)
-			}
+			ts.expectPost(sid, body.String(), 200)
 			body.Reset()
 		}
 	}

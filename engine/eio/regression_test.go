@@ -150,9 +150,7 @@ func TestRegression_PollingForcedCloseLingers(t *testing.T) {
 	sid, s := ts.openPolling()
 	s.Close()
 	onLoop(t, s.Loop(), func() {})
-	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "1" {
-		t.Fatalf("GET: %d %q, want the close packet", res.status, res.body)
-	}
+	ts.expectPoll(sid, 200, "1")
 	ts.h.expectClose(t, s, ReasonForcedClose)
 }
 

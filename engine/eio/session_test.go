@@ -295,9 +295,7 @@ func TestSessionClose(t *testing.T) {
 		s.Close()
 		onLoop(t, s.Loop(), func() {})
 		// The close packet waits for the next GET, after what was queued.
-		if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "4queued\x1e1" {
-			t.Fatalf("GET %d %q", res.status, res.body)
-		}
+		ts.expectPoll(sid, 200, "4queued\x1e1")
 		// (OnClose timing: see TestBug_PollingForcedCloseLingers.)
 	})
 	t.Run("CloseFrom on the home loop", func(t *testing.T) {

@@ -31,14 +31,7 @@ func startSuiteServer(t *testing.T) *testServer {
 // ping can slip in where they expect a message when the machine is loaded.
 func startQuietSuiteServer(t *testing.T) *testServer {
 	t.Helper()
-	h := newRecorder()
-	h.echo = true
-	return startServer(t, Config{
-		PingInterval: 25 * time.Second,
-		PingTimeout:  20 * time.Second,
-		MaxPayload:   1e6,
-		Handler:      h,
-	})
+	return startEchoServer(t, 25*time.Second, 20*time.Second)
 }
 
 // startSuiteServerWith is startSuiteServer with another pingTimeout: the
@@ -47,10 +40,17 @@ func startQuietSuiteServer(t *testing.T) *testServer {
 // server, and timers may fire up to a tick early (TestBug_WheelFiresEarly).
 func startSuiteServerWith(t *testing.T, pingTimeout time.Duration) *testServer {
 	t.Helper()
+	return startEchoServer(t, suitePingInterval, pingTimeout)
+}
+
+// startEchoServer is the suite's echo server, maxPayload 1e6, with the
+// given heartbeat.
+func startEchoServer(t *testing.T, pingInterval, pingTimeout time.Duration) *testServer {
+	t.Helper()
 	h := newRecorder()
 	h.echo = true
 	return startServer(t, Config{
-		PingInterval: suitePingInterval,
+		PingInterval: pingInterval,
 		PingTimeout:  pingTimeout,
 		MaxPayload:   1e6,
 		Handler:      h,
@@ -160,48 +160,32 @@ func TestSuite_Message_Polling_OneTextPacket(t *testing.T) {
 	t.Parallel()
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "4hello"); res.status != 200 || res.body != "ok" {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
-	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "4hello" {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "4hello", 200, "ok")
+	ts.expectPoll(sid, 200, "4hello")
 }
 
 func TestSuite_Message_Polling_SeveralTextPackets(t *testing.T) {
 	t.Parallel()
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "4test1\x1e4test2\x1e4test3"); res.status != 200 || res.body != "ok" {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
-	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "4test1\x1e4test2\x1e4test3" {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "4test1\x1e4test2\x1e4test3", 200, "ok")
+	ts.expectPoll(sid, 200, "4test1\x1e4test2\x1e4test3")
 }
 
 func TestSuite_Message_Polling_TextAndBinaryPackets(t *testing.T) {
 	t.Parallel()
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "4hello\x1ebAQIDBA=="); res.status != 200 || res.body != "ok" {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
-	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "4hello\x1ebAQIDBA==" {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "4hello\x1ebAQIDBA==", 200, "ok")
+	ts.expectPoll(sid, 200, "4hello\x1ebAQIDBA==")
 }
 
 func TestSuite_Message_Polling_InvalidPacketClosesSession(t *testing.T) {
 	t.Parallel()
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
-	if res := ts.post(ts.pollURL(sid), "abc"); res.status != 400 {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "abc", 400)
+	ts.expectPoll(sid, 400)
 }
 
 func TestSuite_Message_Polling_DuplicatePollClosesSession(t *testing.T) {
@@ -219,9 +203,7 @@ func TestSuite_Message_Polling_DuplicatePollClosesSession(t *testing.T) {
 		t.Fatalf("first GET: %d %q", res.status, res.body)
 	}
 	ts.h.expectClose(t, s, ReasonTransportError)
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET after close: %d %q", res.status, res.body)
-	}
+	ts.expectPoll(sid, 400)
 }
 
 func TestSuite_Message_Polling_CancelledPollClosesSession(t *testing.T) {
@@ -241,9 +223,7 @@ func TestSuite_Message_Polling_CancelledPollClosesSession(t *testing.T) {
 	cancel()
 	<-done
 	ts.h.expectClose(t, s, ReasonTransportError)
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET after cancel: %d %q", res.status, res.body)
-	}
+	ts.expectPoll(sid, 400)
 }
 
 // message / WebSocket
@@ -283,12 +263,8 @@ func TestSuite_Heartbeat_Polling_PingPong(t *testing.T) {
 	ts := startSuiteServerWith(t, 3*time.Second)
 	sid, _ := ts.openPolling()
 	for i := 0; i < 3; i++ {
-		if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "2" {
-			t.Fatalf("GET %d: %d %q", i, res.status, res.body)
-		}
-		if res := ts.post(ts.pollURL(sid), "3"); res.status != 200 {
-			t.Fatalf("POST %d: %d %q", i, res.status, res.body)
-		}
+		ts.expectPoll(sid, 200, "2")
+		ts.expectPost(sid, "3", 200)
 	}
 }
 
@@ -301,9 +277,7 @@ func TestSuite_Heartbeat_Polling_PingTimeout(t *testing.T) {
 	if d := time.Since(start); d < suitePingInterval+suitePingTimeout-30*time.Millisecond {
 		t.Fatalf("closed after %v, before pingInterval+pingTimeout", d)
 	}
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPoll(sid, 400)
 }
 
 func TestSuite_Heartbeat_WebSocket_PingPong(t *testing.T) {
@@ -333,16 +307,12 @@ func TestSuite_Close_Polling_ForcefullyCloses(t *testing.T) {
 	sid, s := ts.openPolling()
 	poll := ts.asyncGet(ts.pollURL(sid))
 	waitHeld(t, s)
-	if res := ts.post(ts.pollURL(sid), "1"); res.status != 200 {
-		t.Fatalf("POST: %d %q", res.status, res.body)
-	}
+	ts.expectPost(sid, "1", 200)
 	if res := recvResult(t, poll); res.status != 200 || res.body != "6" {
 		t.Fatalf("GET: %d %q", res.status, res.body)
 	}
 	ts.h.expectClose(t, s, ReasonTransportClose)
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET after close: %d %q", res.status, res.body)
-	}
+	ts.expectPoll(sid, 400)
 }
 
 func TestSuite_Close_WebSocket_ForcefullyCloses(t *testing.T) {
@@ -360,12 +330,8 @@ func TestSuite_Upgrade_FromPolling(t *testing.T) {
 	t.Parallel()
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
-	if res := ts.get(ts.pollURL(sid)); res.status != 200 || res.body != "6" {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	c := ts.wsProbe(sid)
+	ts.expectPoll(sid, 200, "6")
 	c.sendText("5")
 	c.sendText("4hello")
 	c.expectText("4hello")
@@ -376,9 +342,7 @@ func TestSuite_Upgrade_IgnoresHTTPAfterUpgrade(t *testing.T) {
 	ts := startQuietSuiteServer(t)
 	sid, _ := ts.openPolling()
 	c := ts.wsUpgrade(sid)
-	if res := ts.get(ts.pollURL(sid)); res.status != 400 {
-		t.Fatalf("GET: %d %q", res.status, res.body)
-	}
+	ts.expectPoll(sid, 400)
 	c.sendText("4hello")
 	c.expectText("4hello")
 }

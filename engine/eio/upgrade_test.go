@@ -35,9 +35,7 @@ func TestUpgrade(t *testing.T) {
 				s.SendText([]byte(fmt.Sprint("queued", i)))
 			}
 			// Polling still works until then.
-			if res := ts.post(ts.pollURL(sid), "4via polling"); res.status != 200 {
-				t.Fatalf("POST: %d %q", res.status, res.body)
-			}
+			ts.expectPost(sid, "4via polling", 200)
 			ts.h.expectMsg(t, "via polling", false)
 
 			c.sendText("5")
@@ -75,9 +73,7 @@ func TestUpgradeGetDuringProbeGetsNoop(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
+	c := ts.wsProbe(sid)
 	// A GET after the probe is released with a noop after about 100 ms,
 	// as the reference's upgrade check does.
 	start := time.Now()
@@ -106,9 +102,7 @@ func TestUpgradeStrayGetAnsweredAtUpgrade(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, _ := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
+	c := ts.wsProbe(sid)
 	poll := ts.asyncGet(ts.pollURL(sid))
 	time.Sleep(20 * time.Millisecond)
 	c.sendText("5")
@@ -141,9 +135,7 @@ func TestUpgradeTimeout(t *testing.T) {
 			if s.Transport() != Polling || s.Closed() {
 				t.Fatal("session changed")
 			}
-			if res := ts.post(ts.pollURL(sid), "4still polling"); res.status != 200 {
-				t.Fatalf("POST: %d %q", res.status, res.body)
-			}
+			ts.expectPost(sid, "4still polling", 200)
 			ts.h.expectMsg(t, "still polling", false)
 			s.SendText([]byte("back"))
 			var res *httpResult
@@ -179,9 +171,7 @@ func TestUpgradeBadProbeKeepsPolling(t *testing.T) {
 				t.Fatalf("probe message %q delivered", m.data)
 			default:
 			}
-			if res := ts.post(ts.pollURL(sid), "4ok"); res.status != 200 {
-				t.Fatalf("POST: %d", res.status)
-			}
+			ts.expectPost(sid, "4ok", 200)
 			ts.h.expectMsg(t, "ok", false)
 		})
 	}
@@ -191,9 +181,7 @@ func TestUpgradeProbeClosedByClient(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
+	c := ts.wsProbe(sid)
 	c.conn.Close()
 	ts.h.noClose(t, 50*time.Millisecond)
 	if s.Transport() != Polling {
@@ -209,9 +197,7 @@ func TestUpgradeSecondProbeRefused(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, _ := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
+	c := ts.wsProbe(sid)
 	c2 := ts.mustDialWS("transport=websocket&sid=" + sid)
 	c2.expectClose(ws.StatusNormalClosure)
 	c.sendText("5")
@@ -236,13 +222,9 @@ func TestUpgradeClosedSessionClosesProbe(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, Config{})
 	sid, s := ts.openPolling()
-	c := ts.mustDialWS("transport=websocket&sid=" + sid)
-	c.sendText("2probe")
-	c.expectText("3probe")
+	c := ts.wsProbe(sid)
 	// The session dies of a polling error during the upgrade.
-	if res := ts.post(ts.pollURL(sid), "abc"); res.status != 400 {
-		t.Fatalf("POST: %d", res.status)
-	}
+	ts.expectPost(sid, "abc", 400)
 	ts.h.expectClose(t, s, ReasonParseError)
 	c.expectClose(ws.StatusNormalClosure)
 }

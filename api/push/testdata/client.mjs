@@ -6,11 +6,12 @@
 // It connects, prints {"step":"ready","id":...,"transport":...}, records
 // the events the Go test pushes through the API (answering "ask" with an
 // ack holding binary), and when the server disconnects it prints
-// {"result": {...}} and exits 0. Errors print {"error": "..."} and exit 1.
+// {"result": {...}} and exits 0. Errors print {"error": "..."} and exit 1
+// (the protocol of internal/nodetest/lib.mjs).
 import { io } from "socket.io-client";
+import { out, step } from "../../../internal/nodetest/lib.mjs";
 
 const [url, mode, token] = process.argv.slice(2);
-const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 const fail = (msg) => { out({ error: msg }); process.exit(1); };
 if (!url || !["polling", "websocket", "upgrade"].includes(mode) || !token) {
   fail("usage: node client.mjs <url> polling|websocket|upgrade <jwt>");
@@ -31,7 +32,7 @@ const res = { events: [] };
 const s = io(url, opts);
 s.on("connect_error", (err) => fail(`connect_error: ${err.message} ${JSON.stringify(err.data)}`));
 s.on("connect", () => {
-  const ready = () => out({ step: "ready", id: s.id, transport: s.io.engine.transport.name });
+  const ready = () => step("ready", { id: s.id, transport: s.io.engine.transport.name });
   if (mode === "upgrade" && s.io.engine.transport.name !== "websocket") {
     s.io.engine.once("upgrade", ready);
   } else {

@@ -2,7 +2,8 @@
 // to the Herald server named by ?server= with the socket.io browser
 // bundle, once per transport mode, exchanges events with acks and binary
 // data, and publishes the outcome as window.heraldResult and in #result.
-"use strict";
+// A module (strict), loaded after the bundle.
+import { pattern, sameBytes } from "/bytes.mjs";
 
 (function () {
   const server = new URLSearchParams(location.search).get("server");
@@ -12,21 +13,6 @@
     upgrade: {},
   };
 
-  // Same formula as lib.mjs and e2ePattern in Go.
-  function pattern(n, seed) {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = (i * 131 + seed * 7 + (i >> 8)) & 0xff;
-    return b;
-  }
-  function sameBytes(got, want) {
-    let u;
-    if (got instanceof ArrayBuffer) u = new Uint8Array(got);
-    else if (ArrayBuffer.isView(got)) u = new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
-    else return false;
-    if (u.length !== want.length) return false;
-    for (let i = 0; i < u.length; i++) if (u[i] !== want[i]) return false;
-    return true;
-  }
   function kind(v) {
     if (v instanceof ArrayBuffer) return "ArrayBuffer(" + v.byteLength + ")";
     if (ArrayBuffer.isView(v)) return v.constructor.name + "(" + v.byteLength + ")";

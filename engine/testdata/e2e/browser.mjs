@@ -1,17 +1,14 @@
 // Drives Debian's Chromium with playwright-core: opens the page given as
 // the first argument (served by browser_test.go), waits for it to finish
 // its Socket.IO runs, and prints what the page found, per the protocol of
-// lib.mjs: {"result": ...} or {"error": ...}.
+// internal/nodetest/lib.mjs: {"result": ...} or {"error": ...}.
 import { chromium } from "playwright-core";
+import { main } from "../../../internal/nodetest/lib.mjs";
 
 const pageURL = process.argv[2];
 const executablePath = process.argv[3] || "/usr/bin/chromium";
 
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-async function main() {
+main(async () => {
   const browser = await chromium.launch({
     executablePath,
     args: [
@@ -57,21 +54,4 @@ async function main() {
   } finally {
     await browser.close();
   }
-}
-
-const timer = setTimeout(() => {
-  out({ error: "browser.mjs timed out" });
-  process.exit(2);
 }, 38000);
-main().then(
-  (result) => {
-    clearTimeout(timer);
-    out({ result });
-    process.exit(0);
-  },
-  (err) => {
-    clearTimeout(timer);
-    out({ error: String((err && err.stack) || err) });
-    process.exit(1);
-  },
-);

@@ -6,15 +6,16 @@
 //   websocket  transports: ["websocket"]
 //   upgrade    the default (polling first, then upgraded to WebSocket)
 //
-// A script talks back on stdout, one JSON object per line: {"step": name,
-// ...} while it runs, then exactly one {"result": ...} or {"error": ...}
-// line before it exits. The Go side parses those lines; anything else on
-// stdout is a test failure.
+// A script talks back on stdout by the protocol of
+// internal/nodetest/lib.mjs, whose helpers this module passes on.
 import { Manager, io } from "socket.io-client";
+import { main as run, sleep } from "../../../internal/nodetest/lib.mjs";
+
+export { mark, once, sleep, step } from "../../../internal/nodetest/lib.mjs";
+export { pattern, sameBytes } from "./bytes.mjs";
 
 export const url = process.argv[2];
 export const mode = process.argv[3];
-export const extra = process.argv.slice(4);
 
 if (!url || !["polling", "websocket", "upgrade"].includes(mode)) {
   process.stderr.write(`usage: node ${process.argv[1]} <url> polling|websocket|upgrade\n`);
@@ -22,7 +23,7 @@ if (!url || !["polling", "websocket", "upgrade"].includes(mode)) {
 }
 
 // options returns Manager options for the mode, merged with more.
-export function options(more = {}) {
+function options(more = {}) {
   const o = { reconnection: false, timeout: 5000, ...more };
   if (mode === "polling") o.transports = ["polling"];
   if (mode === "websocket") o.transports = ["websocket"];
@@ -51,39 +52,13 @@ export function socket(nsp = "/", more = {}) {
 
 // closeAll disconnects every socket and gives the transports a moment to
 // send what they queued.
-export async function closeAll() {
+async function closeAll() {
   for (const m of managers) {
     for (const s of Object.values(m.nsps)) s.disconnect();
     m.engine?.close();
   }
   managers.clear();
   await sleep(100);
-}
-
-export function out(obj) {
-  // Writes to a pipe are synchronous on Linux, so nothing is lost when the
-  // script exits right after.
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-export function step(name, data = {}) {
-  out({ step: name, ...data });
-}
-
-// once resolves with the arguments of emitter's next event (an array when
-// there are several), or rejects after ms.
-export function once(emitter, event, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out after ${ms} ms waiting for "${event}"`));
-    }, ms);
-    const on = (...args) => {
-      clearTimeout(timer);
-      resolve(args.length > 1 ? args : args[0]);
-    };
-    emitter.once(event, on);
-  });
 }
 
 // connected resolves once socket is connected, or rejects with its
@@ -129,64 +104,14 @@ export async function ready(socket) {
   return name;
 }
 
-// mark records the time since the script started under name; main adds
-// the marks to an object result as "timings", to tell where time went.
-const started = performance.now();
-const timings = {};
-export function mark(name) {
-  timings[name] = Math.round(performance.now() - started);
-}
-
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// pattern is the deterministic byte pattern both sides generate to check
-// binary payloads byte for byte (same formula in e2e_helpers_test.go).
-export function pattern(n, seed) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 131 + seed * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-
-// sameBytes reports whether got (Buffer, ArrayBuffer or typed array) holds
-// exactly the bytes of want.
-export function sameBytes(got, want) {
-  let u;
-  if (got instanceof ArrayBuffer) u = new Uint8Array(got);
-  else if (ArrayBuffer.isView(got)) u = new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
-  else return false;
-  if (u.length !== want.length) return false;
-  for (let i = 0; i < u.length; i++) if (u[i] !== want[i]) return false;
-  return true;
-}
-
 export function describeBytes(v) {
   if (v instanceof ArrayBuffer) return `ArrayBuffer(${v.byteLength})`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength})`;
   return `${typeof v}: ${JSON.stringify(v)?.slice(0, 80)}`;
 }
 
-// main runs fn, prints its result or error, and exits. ms bounds the run.
+// main runs fn, closes every connection, prints fn's result or error, and
+// exits. ms bounds the run.
 export function main(fn, ms = 20000) {
-  const timer = setTimeout(() => {
-    out({ error: `script timed out after ${ms} ms; marks: ${JSON.stringify(timings)}` });
-    process.exit(2);
-  }, ms);
-  fn().then(
-    async (result) => {
-      await closeAll();
-      clearTimeout(timer);
-      if (result && typeof result === "object" && !Array.isArray(result) && Object.keys(timings).length > 0) {
-        result.timings = timings;
-      }
-      out({ result: result ?? null });
-      process.exit(0);
-    },
-    (err) => {
-      clearTimeout(timer);
-      out({ error: `${String((err && err.stack) || err)}; marks: ${JSON.stringify(timings)}` });
-      process.exit(1);
-    },
-  );
+  run(fn, ms, closeAll);
 }

@@ -1,16 +1,18 @@
 // Shared helpers of the gateway's end-to-end scripts, run by the Go tests
-// in api/gateway (e2e_helpers_test.go) as
+// in api/gateway (helpers_test.go) as
 //
 //   node <script> <socket.io url> <plan as JSON>
 //
-// A script talks back on stdout, one JSON object per line: {"step": name,
-// ...} while it runs, then exactly one {"result": ...} or {"error": ...}
-// line before it exits. Anything else on stdout fails the test.
+// A script talks back on stdout by the protocol of
+// internal/nodetest/lib.mjs, whose helpers this module passes on.
 //
 // Binary values cross the JSON boundary as {"$bytes": [n, ...]} in both
 // directions: fromJSON turns them into Buffers before emitting, toJSON
 // turns received Buffers and ArrayBuffers back.
 import { io } from "socket.io-client";
+import { main as run, sleep } from "../../../../internal/nodetest/lib.mjs";
+
+export { once, sleep, step } from "../../../../internal/nodetest/lib.mjs";
 
 export const url = process.argv[2];
 export const plan = JSON.parse(process.argv[3] ?? "{}");
@@ -32,7 +34,7 @@ export function socket(opts = {}) {
 
 // closeAll disconnects every socket and gives the transports a moment to
 // send what they queued, so that no polling session lingers on the server.
-export async function closeAll() {
+async function closeAll() {
   for (const s of sockets) {
     s.io.reconnection(false);
     s.disconnect();
@@ -40,34 +42,6 @@ export async function closeAll() {
   }
   sockets.clear();
   await sleep(100);
-}
-
-export function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-export function step(name, data = {}) {
-  out({ step: name, ...data });
-}
-
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// once resolves with the arguments of emitter's next event (an array when
-// there are several), or rejects after ms.
-export function once(emitter, event, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out after ${ms} ms waiting for "${event}"`));
-    }, ms);
-    const on = (...args) => {
-      clearTimeout(timer);
-      resolve(args.length > 1 ? args : args[0]);
-    };
-    emitter.once(event, on);
-  });
 }
 
 // outcome waits for a socket's connect or connect_error and describes it:
@@ -133,23 +107,8 @@ export async function ask(s, event, args, ms = 5000) {
   }
 }
 
-// main runs fn, prints its result or error, and exits. ms bounds the run.
+// main runs fn, closes every socket, prints fn's result or error, and
+// exits. ms bounds the run.
 export function main(fn, ms = 25000) {
-  const timer = setTimeout(() => {
-    out({ error: `script timed out after ${ms} ms` });
-    process.exit(2);
-  }, ms);
-  fn().then(
-    async (result) => {
-      await closeAll();
-      clearTimeout(timer);
-      out({ result: result ?? null });
-      process.exit(0);
-    },
-    (err) => {
-      clearTimeout(timer);
-      out({ error: String((err && err.stack) || err) });
-      process.exit(1);
-    },
-  );
+  run(fn, ms, closeAll);
 }
