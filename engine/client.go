@@ -258,10 +258,14 @@ func (c *client) remove(s *Socket) {
 func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 	switch p.Type {
 	case socketio.Event, socketio.BinaryEvent:
-		name, raw, err := p.Event()
+		nb, raw, err := p.EventBytes()
 		if err != nil {
 			s.cl.fail(err)
 			return
+		}
+		name, ok := s.ns.handlerSet.name(nb)
+		if !ok {
+			name = string(nb)
 		}
 		args := Args{raw: raw, atts: atts}
 		if !owned {

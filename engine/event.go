@@ -3,6 +3,8 @@ package engine
 import (
 	"sync/atomic"
 
+	"github.com/heraldrt/herald/engine/eio"
+	"github.com/heraldrt/herald/protocol/engineio"
 	"github.com/heraldrt/herald/protocol/socketio"
 )
 
@@ -36,6 +38,17 @@ func (e *Event) Ack(args ...any) error {
 		return ErrAlreadyAcked
 	}
 	s := e.socket
+	if len(args) == 1 {
+		if a, ok := args[0].(Args); ok && len(a.atts) == 0 {
+			// Forwarding what came in, the usual echo: no encoding, one copy.
+			var head [64]byte
+			var b eio.MessageBuilder
+			b.Grow(len(a.raw) + 32 + len(s.ns.name))
+			b.TextParts(engineio.Message, socketio.AppendHeader(head[:0], socketio.Ack, s.ns.name, 0, e.id, true), openBracket, a.raw, closeBracket)
+			s.sess.Send(b.Message())
+			return nil
+		}
+	}
 	data := make([]byte, 0, 32)
 	data = append(data, '[')
 	data, atts, err := encodeArgs(data, args)
@@ -51,6 +64,8 @@ func (e *Event) Ack(args ...any) error {
 	s.sess.Send(packetMessage(t, s.ns.name, len(atts), e.id, true, data, atts))
 	return nil
 }
+
+var openBracket, closeBracket = []byte{'['}, []byte{']'}
 
 // dispatch runs the socket's packet middleware and handlers for e.
 func (s *Socket) dispatch(e *Event) {

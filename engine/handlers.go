@@ -10,6 +10,7 @@ type handlerSet struct {
 	middleware []Middleware
 	onConnect  []func(*Socket)
 	handlers   map[string]EventHandler
+	names      map[string]string // event names with a handler, to reuse their strings
 	fallback   EventHandler
 }
 
@@ -34,6 +35,10 @@ func (h *handlerSet) OnConnection(fn func(s *Socket)) {
 func (h *handlerSet) On(event string, fn EventHandler) {
 	h.hmu.Lock()
 	h.handlers[event] = fn
+	if h.names == nil {
+		h.names = make(map[string]string)
+	}
+	h.names[event] = event
 	h.hmu.Unlock()
 }
 
@@ -50,6 +55,15 @@ func (h *handlerSet) connect(mw []Middleware, on []func(*Socket)) ([]Middleware,
 	h.hmu.RLock()
 	defer h.hmu.RUnlock()
 	return append(mw, h.middleware...), append(on, h.onConnect...)
+}
+
+// name returns the string of a handled event name, so that an incoming
+// event need not allocate one.
+func (h *handlerSet) name(b []byte) (string, bool) {
+	h.hmu.RLock()
+	s, ok := h.names[string(b)]
+	h.hmu.RUnlock()
+	return s, ok
 }
 
 // lookup returns the handler of event and the default handler.

@@ -40,7 +40,8 @@ type Loop struct {
 	mu        sync.Mutex
 	inbox     []item
 	spare     []item
-	scheduled bool
+	scheduled bool // a drain task is queued in gnet
+	active    bool // the loop is in a callback and drains the mailbox at its end
 	stopped   bool // the engine refused a task: nothing will run here again
 	drain     gnet.RunnableFunc
 	tick      gnet.RunnableFunc
@@ -59,8 +60,8 @@ type Loop struct {
 func newLoop(r *Reactor, idx int, el gnet.EventLoop) *Loop {
 	l := &Loop{r: r, idx: idx, el: el, now: time.Now()}
 	l.wheel.init(r.cfg.Tick, l.now)
-	l.drain = func(context.Context) error { l.runInbox(); return nil }
-	l.tick = func(context.Context) error { l.onTick(); return nil }
+	l.drain = func(context.Context) error { l.enter(); l.leave(); return nil }
+	l.tick = func(context.Context) error { l.enter(); l.onTick(); l.leave(); return nil }
 	return l
 }
 
@@ -87,8 +88,13 @@ func (l *Loop) push(it item) {
 		return
 	}
 	l.inbox = append(l.inbox, it)
-	wake := !l.scheduled
-	l.scheduled = true
+	// A loop in a callback drains its mailbox at the end of it: no wake-up
+	// is needed, which saves a system call for work a handler on the loop
+	// posts to its own loop, such as an ack.
+	wake := !l.scheduled && !l.active
+	if wake {
+		l.scheduled = true
+	}
 	l.mu.Unlock()
 	if wake {
 		if err := l.el.Execute(context.Background(), l.drain); err != nil {
@@ -116,19 +122,31 @@ type Dropper interface {
 	Drop(l *Loop)
 }
 
-func (l *Loop) runInbox() {
+// enter starts a callback on the loop: from now until leave, work posted
+// to the loop is drained by leave instead of by a queued task.
+func (l *Loop) enter() {
+	l.mu.Lock()
+	l.active = true
+	l.mu.Unlock()
+	l.now = time.Now()
+}
+
+// leave ends a callback: it flushes the output queued so far, then runs
+// the mailbox batch by batch, flushing after each, until it is empty. A
+// steady stream of tasks thus never holds the output back.
+func (l *Loop) leave() {
 	for {
-		l.now = time.Now()
+		l.flush()
 		l.mu.Lock()
 		batch := l.inbox
-		l.inbox = l.spare[:0]
 		if len(batch) == 0 {
-			l.scheduled = false
-			l.spare = batch
+			l.scheduled, l.active = false, false
 			l.mu.Unlock()
 			return
 		}
+		l.inbox = l.spare[:0]
 		l.mu.Unlock()
+		l.now = time.Now()
 		for i := range batch {
 			it := &batch[i]
 			if it.task != nil {
@@ -142,9 +160,6 @@ func (l *Loop) runInbox() {
 			batch = nil // a backlog's peak is not kept for ever
 		}
 		l.spare = batch[:0]
-		// Flush each batch: a steady stream of tasks must not hold the
-		// output back until the stream pauses.
-		l.flush()
 	}
 }
 
@@ -152,9 +167,7 @@ func (l *Loop) runInbox() {
 const maxSpareItems = 4096
 
 func (l *Loop) onTick() {
-	l.now = time.Now()
 	l.wheel.advance(l.now)
-	l.flush()
 }
 
 // after arms t on l's wheel, counting d from now.

@@ -20,7 +20,13 @@ type Message struct {
 
 	pollOnce sync.Once
 	poll     []byte // polling form, built on first use
+
+	small [smallFrames]byte // frames' storage when they are small, such as an ack
 }
+
+// smallFrames is the size up to which a message's frames live in the
+// Message itself, one allocation instead of two.
+const smallFrames = 96
 
 type part struct {
 	off, n int // payload position in frames
@@ -29,32 +35,40 @@ type part struct {
 
 // MessageBuilder assembles a Message from packets. The zero value is ready.
 type MessageBuilder struct {
+	m      *Message
 	frames []byte
-	parts  []part
-	first  [4]part // parts' storage for up to four packets
+	n      int     // packets added
+	first  [4]part // the first packets; no slice into it, so that a
+	more   []part  // builder on the stack stays there
 }
 
 func (b *MessageBuilder) addPart(p part) {
-	if b.parts == nil {
-		b.parts = b.first[:0]
+	if b.n < len(b.first) {
+		b.first[b.n] = p
+	} else {
+		b.more = append(b.more, p)
 	}
-	b.parts = append(b.parts, p)
+	b.n++
 }
 
 // Text adds a text packet of type t.
 func (b *MessageBuilder) Text(t engineio.Type, data []byte) *MessageBuilder {
-	return b.TextParts(t, data, nil)
+	return b.TextParts(t, data)
 }
 
-// TextParts adds a text packet of type t whose data is head followed by
-// body, so that callers need not join them first.
-func (b *MessageBuilder) TextParts(t engineio.Type, head, body []byte) *MessageBuilder {
-	n := 1 + len(head) + len(body)
+// TextParts adds a text packet of type t whose data is the parts joined,
+// so that callers need not join them first.
+func (b *MessageBuilder) TextParts(t engineio.Type, parts ...[]byte) *MessageBuilder {
+	n := 1
+	for _, p := range parts {
+		n += len(p)
+	}
 	b.frames = websocket.AppendHeader(b.frames, true, ws.OpText, n)
 	off := len(b.frames)
 	b.frames = append(b.frames, t.Char())
-	b.frames = append(b.frames, head...)
-	b.frames = append(b.frames, body...)
+	for _, p := range parts {
+		b.frames = append(b.frames, p...)
+	}
 	b.addPart(part{off: off, n: n})
 	return b
 }
@@ -71,6 +85,11 @@ func (b *MessageBuilder) Binary(data []byte) *MessageBuilder {
 // Grow makes room for n more payload bytes, to avoid regrowth when the
 // caller knows the packet sizes.
 func (b *MessageBuilder) Grow(n int) *MessageBuilder {
+	if b.m == nil && b.frames == nil && n+16 <= smallFrames {
+		b.m = new(Message)
+		b.frames = b.m.small[:0]
+		return b
+	}
 	if cap(b.frames)-len(b.frames) < n+16 {
 		f := make([]byte, len(b.frames), len(b.frames)+n+16)
 		copy(f, b.frames)
@@ -81,12 +100,18 @@ func (b *MessageBuilder) Grow(n int) *MessageBuilder {
 
 // Message returns the built Message and resets the builder.
 func (b *MessageBuilder) Message() *Message {
-	m := &Message{frames: b.frames}
-	if len(b.parts) == 1 {
-		m.one[0] = b.parts[0]
+	m := b.m
+	if m == nil || !aliases(b.frames, m.small[:]) {
+		m = &Message{}
+	}
+	m.frames = b.frames
+	if b.n == 1 {
+		m.one[0] = b.first[0]
 		m.parts = m.one[:]
 	} else {
-		m.parts = append([]part(nil), b.parts...)
+		m.parts = make([]part, 0, b.n)
+		m.parts = append(m.parts, b.first[:min(b.n, len(b.first))]...)
+		m.parts = append(m.parts, b.more...)
 	}
 	*b = MessageBuilder{}
 	if len(m.parts) == 1 && !m.parts[0].binary {
@@ -95,6 +120,11 @@ func (b *MessageBuilder) Message() *Message {
 		m.pollOnce.Do(func() {})
 	}
 	return m
+}
+
+// aliases reports whether a and b share their first byte's storage.
+func aliases(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }
 
 // NewTextMessage is a Message holding one message packet with text data.

@@ -320,9 +320,9 @@ func (r *Reactor) OnTraffic(gc gnet.Conn) gnet.Action {
 	if !ok || c.closed {
 		return gnet.Close
 	}
-	c.l.now = time.Now()
+	c.l.enter()
 	c.onTraffic()
-	c.l.flush()
+	c.l.leave()
 	return gnet.None
 }
 
