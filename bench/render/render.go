@@ -68,7 +68,7 @@ func (rs Results) servers(subject, baseline string) []string {
 
 // scenarioOrder is the order scenarios are shown in; others follow by name.
 func scenarioOrder() []string {
-	return []string{"idle", "fanout", "saturation", "echo", "memflat", "push", "churn"}
+	return []string{"idle", "fanout", "saturation", "ceiling", "echo", "memflat", "push", "churn"}
 }
 
 func (rs Results) scenarios() []string {

@@ -64,7 +64,7 @@ func markdown(rs Results, opts Options, charts []chart, warnings []string) []byt
 	b.WriteString("\n## How it is measured\n\n")
 	b.WriteString("- **idle**: N websocket connections connect to `/`; the server's VmRSS is read before " +
 		"connecting and after holding them: RSS/conn is the difference over N.\n" +
-		"- **fanout**, **saturation**, **memflat**: N sockets join one room with an ack; one of them " +
+		"- **fanout**, **saturation**, **ceiling**, **memflat**: N sockets join one room with an ack; one of them " +
 		"publishes at the given rate a payload `{\"t\": send time in ns, \"p\": padding}` (64 bytes); " +
 		"latency is receive time minus `t`. Deliveries/s counts from the first publish to the last " +
 		"delivery; server CPU (utime+stime from /proc/PID/stat) over the same window is divided by the " +

@@ -68,6 +68,13 @@ func targets() []target {
 			capped: func(r *loadtest.Result) bool { return r.Complete },
 		},
 		{
+			name: "ceiling (400 msg/s offered): deliveries/s ≥ 4 × Node.js", scenario: "ceiling",
+			value:  func(r *loadtest.Result) (float64, bool) { return r.DeliveriesPerSec, r.DeliveriesPerSec > 0 },
+			format: func(v float64) string { return fmt.Sprintf("%.0f/s", v) },
+			ratio:  func(q float64) bool { return q >= 4 },
+			capped: func(r *loadtest.Result) bool { return r.Complete },
+		},
+		{
 			name: "echo: ops/s ≥ 2 × Node.js", scenario: "echo",
 			value:  func(r *loadtest.Result) (float64, bool) { return r.OpsPerSec, r.OpsPerSec > 0 },
 			format: func(v float64) string { return fmt.Sprintf("%.0f/s", v) },
