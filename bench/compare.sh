@@ -27,7 +27,7 @@
 # the full scenarios' lengths, for a shorter run at the same scale;
 # BENCH_SATURATION_RATE (default 100) the saturation scenario's messages per
 # second (Herald keeps up with 100, so its figure there is a lower bound);
-# BENCH_CEILING_RATE (default 400) the rate of the ceiling scenario, which
+# BENCH_CEILING_RATE (default 1000) the rate of the ceiling scenario, which
 # offers more than any server delivers, to find each one's ceiling;
 # BENCH_TIMEOUT overrides the overall time limit in seconds.
 set -euo pipefail
@@ -208,7 +208,7 @@ else
 		"idle|--mode idle --conns 15000 --ramp 2000 --duration 10s"
 		"fanout|--mode fanout --conns 5000 --ramp 2000 --rate 20 --duration $d --payload 64"
 		"saturation|--mode fanout --conns 5000 --ramp 2000 --rate ${BENCH_SATURATION_RATE:-100} --duration $d --payload 64 --drain 60s --drain-idle 20s"
-		"ceiling|--mode fanout --conns 5000 --ramp 2000 --rate ${BENCH_CEILING_RATE:-400} --duration 15s --payload 64 --drain 60s --drain-idle 20s"
+		"ceiling|--mode fanout --conns 5000 --ramp 2000 --rate ${BENCH_CEILING_RATE:-1000} --duration 15s --payload 64 --drain 60s --drain-idle 20s"
 		"echo|--mode echo --conns 1000 --duration $d"
 		"memflat|--mode fanout --conns 5000 --ramp 2000 --rate 20 --duration ${BENCH_MEMFLAT:-300s} --rss-every 10s"
 	)

@@ -68,7 +68,7 @@ func targets() []target {
 			capped: func(r *loadtest.Result) bool { return r.Complete },
 		},
 		{
-			name: "ceiling (400 msg/s offered): deliveries/s ≥ 4 × Node.js", scenario: "ceiling",
+			name: "ceiling (1000 msg/s offered): deliveries/s ≥ 4 × Node.js", scenario: "ceiling",
 			value:  func(r *loadtest.Result) (float64, bool) { return r.DeliveriesPerSec, r.DeliveriesPerSec > 0 },
 			format: func(v float64) string { return fmt.Sprintf("%.0f/s", v) },
 			ratio:  func(q float64) bool { return q >= 4 },
