@@ -36,8 +36,11 @@ type conn struct {
 	keepAlive  bool
 	need       int // inbound bytes needed before parsing again
 
-	out      [][]byte // output queued during the current callback
-	outBytes int
+	// Output queued during the current callback: a chain of entries in
+	// the loop's pending arena, so that an idle connection holds none.
+	head, tail int32 // -1 when nothing is queued
+	dirty      bool
+	outBytes   int
 
 	pollFor *Session // session whose GET this connection holds
 	postFor *Session // session whose POST body this connection is reading
@@ -56,11 +59,7 @@ func (c *conn) write(b []byte) {
 	if c.closed || len(b) == 0 {
 		return
 	}
-	if c.out == nil {
-		c.out = c.l.getIov()
-		c.l.markDirty(c)
-	}
-	c.out = append(c.out, b)
+	c.l.queue(c, b)
 	c.outBytes += len(b)
 }
 
@@ -73,11 +72,11 @@ const iovMax = 1024
 // most about twice the bound before it is closed as a slow consumer, while
 // a client that reads may receive a burst of any size.
 func (c *conn) flush() {
-	out := c.out
-	if out == nil {
+	if c.head < 0 && !c.closeAfter {
 		return
 	}
-	c.out, c.outBytes = nil, 0
+	out := c.l.chain(c)
+	c.outBytes = 0
 	limit := c.l.r.cfg.MaxOutboundBytes
 	for rest := out; len(rest) > 0 && !c.closed; {
 		if c.gc.OutboundBuffered() > limit {
@@ -102,7 +101,6 @@ func (c *conn) flush() {
 		c.l.r.stats.writes.Add(1)
 		rest = rest[n:]
 	}
-	c.l.putIov(out)
 	if c.closeAfter && !c.closed {
 		_ = c.l.el.Close(c.gc)
 		return

@@ -198,10 +198,7 @@ func (c *conn) closeAfterFlush() {
 	}
 	c.busy = true // accept nothing more
 	c.closeAfter = true
-	if c.out == nil {
-		c.out = c.l.getIov()
-		c.l.markDirty(c)
-	}
+	c.l.markDirty(c)
 }
 
 // appendHead builds a response head with the given headers (each a full

@@ -51,7 +51,8 @@ type Loop struct {
 
 	dirty    []*conn
 	flushing []*conn
-	iovFree  [][][]byte
+	pending  []pendingWrite // output of every connection, this callback
+	iov      [][]byte       // scratch for one connection's writev
 
 	req     httphead.Request
 	scratch []byte
@@ -178,45 +179,71 @@ func (l *Loop) after(t *timer, d time.Duration, fn func()) {
 
 func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }
 
+// pendingWrite is one buffer queued for a connection; next links the
+// connection's buffers in order.
+type pendingWrite struct {
+	b    []byte
+	next int32
+}
+
 // markDirty schedules c for the flush at the end of the current callback.
 func (l *Loop) markDirty(c *conn) {
-	l.dirty = append(l.dirty, c)
-}
-
-func (l *Loop) getIov() [][]byte {
-	if n := len(l.iovFree); n > 0 {
-		v := l.iovFree[n-1]
-		l.iovFree = l.iovFree[:n-1]
-		return v
-	}
-	return make([][]byte, 0, 8)
-}
-
-// putIov keeps v for reuse, unless it grew large in a burst or enough are
-// kept already: a backlog's peak is not kept for ever.
-func (l *Loop) putIov(v [][]byte) {
-	clear(v)
-	if cap(v) <= maxIovCap && len(l.iovFree) < maxFreeIovs {
-		l.iovFree = append(l.iovFree, v[:0])
+	if !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
 	}
 }
 
-const (
-	maxIovCap   = 64
-	maxFreeIovs = 4096
-)
+// queue appends b to c's output for this callback.
+func (l *Loop) queue(c *conn, b []byte) {
+	i := int32(len(l.pending))
+	l.pending = append(l.pending, pendingWrite{b: b, next: -1})
+	if c.head < 0 {
+		c.head = i
+		l.markDirty(c)
+	} else {
+		l.pending[c.tail].next = i
+	}
+	c.tail = i
+}
+
+// chain returns c's queued buffers in order, in the loop's scratch, and
+// empties c's queue.
+func (l *Loop) chain(c *conn) [][]byte {
+	iov := l.iov[:0]
+	for i := c.head; i >= 0; i = l.pending[i].next {
+		iov = append(iov, l.pending[i].b)
+	}
+	c.head, c.tail = -1, -1
+	l.iov = iov
+	return iov
+}
 
 // flush writes every connection that queued output during this callback,
-// each with as few writev calls as its queue allows.
+// each with as few writes as its queue allows, then empties the arena.
 func (l *Loop) flush() {
 	for len(l.dirty) > 0 {
 		l.flushing, l.dirty = l.dirty, l.flushing[:0]
 		for i, c := range l.flushing {
+			c.dirty = false
 			c.flush()
 			l.flushing[i] = nil
 		}
 	}
+	clear(l.pending)
+	clear(l.iov)
+	if cap(l.pending) > maxPending {
+		l.pending = nil // a burst's peak is not kept for ever
+	}
+	if cap(l.iov) > maxPending {
+		l.iov = nil
+	}
+	l.pending = l.pending[:0]
+	l.iov = l.iov[:0]
 }
+
+// maxPending bounds the arena capacity a loop keeps between callbacks.
+const maxPending = 1 << 14
 
 // Timer is a timer on a loop's timing wheel, embedded by its owner so that
 // arming it never allocates. Use it only on the loop that armed it.

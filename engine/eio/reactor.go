@@ -281,7 +281,7 @@ func (r *Reactor) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	l := r.loopOf(gc.EventLoop())
 	l.now = time.Now()
-	c := &conn{gc: gc, l: l, keepAlive: true}
+	c := &conn{gc: gc, l: l, keepAlive: true, head: -1, tail: -1}
 	gc.SetContext(c)
 	r.stats.conns.Add(1)
 	return nil, gnet.None
@@ -295,11 +295,14 @@ func (r *Reactor) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	c.closed = true
 	r.stats.conns.Add(-1)
-	if c.out != nil {
-		c.l.putIov(c.out)
-		c.out = nil
-	}
+	c.head, c.tail = -1, -1
 	c.frag = nil
+	// gnet calls OnClose from its own read path too: output this close
+	// causes elsewhere must then be flushed here.
+	if l := c.l; !l.active {
+		l.enter()
+		defer l.leave()
+	}
 	if c.s != nil {
 		c.s.transportClosed(c.l, c, err)
 	}
