@@ -50,11 +50,20 @@ func (a Args) String(i int) (string, bool) {
 // Values decodes every argument into plain Go values (maps, slices,
 // strings, float64, bool, nil and []byte).
 func (a Args) Values() ([]any, error) {
-	out := make([]any, a.Len())
-	for i := range out {
-		if err := a.Decode(i, &out[i]); err != nil {
-			return nil, err
+	// One pass: Decode(i) would find each argument by scanning from the
+	// start, quadratic in a hostile event of many small arguments.
+	out := make([]any, 0, a.Len())
+	var err error
+	a.raw.Each(func(i int, raw []byte) bool {
+		var v any
+		if err = socketio.DecodeArgs(raw, a.atts, &v); err != nil {
+			return false
 		}
+		out = append(out, v)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/heraldrt/herald/engine/eio"
+	"github.com/heraldrt/herald/protocol/socketio"
 )
 
 // BenchmarkBroadcastEncode measures what a broadcast pays once, whatever
@@ -234,4 +235,34 @@ func BenchmarkDeliver10k(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/recipient")
+}
+
+// BenchmarkArgsValues decodes the arguments of an event into Go values,
+// for a usual event and for one of 10,000 tiny arguments, which must cost
+// in proportion to its size (a hostile client chooses the count).
+func BenchmarkArgsValues(b *testing.B) {
+	many := make([]byte, 0, 20000)
+	for i := range 10000 {
+		if i > 0 {
+			many = append(many, ',')
+		}
+		many = append(many, '0')
+	}
+	for _, c := range []struct {
+		name string
+		raw  string
+	}{
+		{"usual", `{"room":"chat:1","text":"hello"},42,"x"`},
+		{"10k-args", string(many)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			a := Args{raw: socketio.Args(c.raw)}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Values(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

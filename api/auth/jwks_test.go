@@ -465,6 +465,26 @@ func TestStaticKeysWithJWKS(t *testing.T) {
 	mustVerify(t, v, mint(t, "RS256", "remote", Claims{Subject: "a"}))
 }
 
+// A static key without id does not hide a key the JWKS published since:
+// a token whose kid is unknown makes the verifier refetch first, and only
+// a kid the JWKS does not have either falls back to the unnamed key.
+func TestUnnamedStaticKeyWithJWKSRotation(t *testing.T) {
+	k := keys(t)
+	clk := newClock()
+	s := newJWKSServer(t, jwkOf(t, "k1", k.rsa.Public()))
+	v := jwksVerifier(t, s, clk, func(c *Config) {
+		c.PublicKeys = []Key{{PEM: pubPEM(t, k.ec.Public())}}
+	})
+	mustVerify(t, v, rs256(t, "k1", k.rsa))
+	s.setKeys(t, jwkOf(t, "k2", k.rsa2.Public()))
+	clk.Advance(DefaultJWKSMinRefresh)
+	if _, err := verify(v, rs256(t, "k2", k.rsa2)); err != nil {
+		t.Fatalf("kid k2 published after the first fetch: %v", err)
+	}
+	s.wantFetches(t, 2, "the unknown kid is fetched before any fallback")
+	mustVerify(t, v, mint(t, "ES256", "issuer-kid-9", Claims{Subject: "a"}))
+}
+
 func TestParseJWKSMalformedDocuments(t *testing.T) {
 	for name, doc := range map[string]string{
 		"empty":            ``,

@@ -380,17 +380,43 @@ func (v *Verifier) lookup(ctx context.Context, alg, kid string) (crypto.PublicKe
 	if key, e, done := v.choose(v.jwks.current(), alg, kid); done {
 		return key, e
 	}
-	if v.jwks == nil {
-		return nil, unknownKey(kid)
+	var err error
+	if v.jwks != nil {
+		// An unknown kid may be a key the JWKS published since.
+		var set *keySet
+		set, err = v.jwks.refresh(ctx)
+		if key, e, done := v.choose(set, alg, kid); done {
+			return key, e
+		}
 	}
-	set, err := v.jwks.refresh(ctx)
-	if key, e, done := v.choose(set, alg, kid); done {
-		return key, e
+	if kid != "" {
+		if key := v.unnamed(alg); key != nil {
+			return key, nil
+		}
 	}
 	if err != nil {
 		return nil, newErr(CodeJWKSUnavailable, "the signing keys could not be fetched; try again later", err)
 	}
 	return nil, unknownKey(kid)
+}
+
+// unnamed is the one static key without an id that fits alg, the last
+// resort for a token whose kid no key has; nil when there is none, or
+// more than one.
+func (v *Verifier) unnamed(alg string) crypto.PublicKey {
+	var only *publicKey
+	for i := range v.static {
+		if k := &v.static[i]; k.id == "" && k.fits(alg) {
+			if only != nil {
+				return nil
+			}
+			only = k
+		}
+	}
+	if only == nil {
+		return nil
+	}
+	return only.key
 }
 
 func unknownKey(kid string) *Error {
@@ -423,18 +449,6 @@ func (v *Verifier) choose(set *keySet, alg, kid string) (key crypto.PublicKey, e
 		}
 		if named != nil {
 			return nil, newErr(CodeTokenAlgorithm, fmt.Sprintf("key %s is an %s and cannot verify %s", clip(kid), named.kind, alg), nil), true
-		}
-		var only *publicKey
-		for i := range v.static {
-			if k := &v.static[i]; k.id == "" && k.fits(alg) {
-				if only != nil {
-					return nil, nil, false
-				}
-				only = k
-			}
-		}
-		if only != nil {
-			return only.key, nil, true
 		}
 		return nil, nil, false
 	}

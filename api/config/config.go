@@ -33,7 +33,6 @@ type Config struct {
 	Webhooks Webhooks `yaml:"webhooks"`
 	Limits   Limits   `yaml:"limits"`
 	API      API      `yaml:"api"`
-	Redis    Redis    `yaml:"redis"`
 	Log      Log      `yaml:"log"`
 
 	// ShutdownTimeout bounds a graceful shutdown: sockets are told the
@@ -180,6 +179,12 @@ type Limits struct {
 	ConnBurstPerIP int     `yaml:"conn_burst_per_ip"`
 	// MaxConnections bounds the node's open connections.
 	MaxConnections int `yaml:"max_connections"`
+	// MaxRooms bounds the rooms a socket may be in, its own and its
+	// user's included, when it asks to join one; MaxRoomName bounds the
+	// length in bytes of a room name a client sends. A joined room lives
+	// as long as the socket, so both bound what one client can hold.
+	MaxRooms    int `yaml:"max_rooms"`
+	MaxRoomName int `yaml:"max_room_name"`
 }
 
 // API configures the push API.
@@ -205,13 +210,6 @@ type APIKey struct {
 type Signing struct {
 	Secret Secret   `yaml:"secret"`
 	Window Duration `yaml:"window"`
-}
-
-// Redis joins the node to a cluster when URL is set.
-type Redis struct {
-	URL Secret `yaml:"url"`
-	// Prefix of the channel names, as @socket.io/redis-adapter's key.
-	Prefix string `yaml:"prefix"`
 }
 
 // Log configures logging.
@@ -264,6 +262,8 @@ func Default() Config {
 			ConnRatePerIP:  20,
 			ConnBurstPerIP: 50,
 			MaxConnections: 100000,
+			MaxRooms:       100,
+			MaxRoomName:    256,
 		},
 		API: API{
 			Signing: Signing{Window: Duration(5 * time.Minute)},
@@ -271,7 +271,6 @@ func Default() Config {
 			Burst:   2000,
 			MaxBody: 1 << 20,
 		},
-		Redis:           Redis{Prefix: "socket.io"},
 		Log:             Log{Level: "info", Format: "text"},
 		ShutdownTimeout: Duration(10 * time.Second),
 	}

@@ -28,8 +28,8 @@ func TestDefaultIsValidAndLoopbackOnly(t *testing.T) {
 			t.Errorf("default address %s is not loopback", a)
 		}
 	}
-	if cfg.Redis.URL != "" || cfg.Auth.Mode != AuthJWT {
-		t.Errorf("default must run alone with JWT auth, got redis %q mode %q", cfg.Redis.URL, cfg.Auth.Mode)
+	if cfg.Auth.Mode != AuthJWT {
+		t.Errorf("default must use JWT auth, got mode %q", cfg.Auth.Mode)
 	}
 }
 
@@ -67,6 +67,28 @@ limits:
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestKubernetesServiceLinksAreNotSettings: a Service named herald makes
+// Kubernetes set HERALD_SERVICE_HOST, HERALD_PORT and the like in every
+// pod; they must not stop the node, while a misspelt setting still does.
+func TestKubernetesServiceLinksAreNotSettings(t *testing.T) {
+	env := []string{
+		"HERALD_SERVICE_HOST=10.96.0.12",
+		"HERALD_SERVICE_PORT=3000",
+		"HERALD_SERVICE_PORT_HTTP=3000",
+		"HERALD_PORT=tcp://10.96.0.12:3000",
+		"HERALD_PORT_3000_TCP=tcp://10.96.0.12:3000",
+		"HERALD_PORT_3000_TCP_PROTO=tcp",
+		"HERALD_PORT_3000_TCP_PORT=3000",
+		"HERALD_PORT_3000_TCP_ADDR=10.96.0.12",
+	}
+	if _, err := Load(Source{Env: env}); err != nil {
+		t.Fatalf("service link variables: %v", err)
+	}
+	if _, err := Load(Source{Env: append(env, "HERALD_PORTS=1")}); err == nil || !strings.Contains(err.Error(), "HERALD_PORTS: no such setting") {
+		t.Fatalf("HERALD_PORTS: %v, want no such setting", err)
 	}
 }
 
@@ -117,7 +139,6 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{name: "url without forward", sets: []string{"backend.url=http://127.0.0.1:9/x"}, want: "backend.forward"},
 		{name: "bad backend url", sets: []string{"backend.url=ftp://x", "backend.forward=a"}, want: "backend.url: want an http or https URL"},
 		{name: "negative rate", sets: []string{"limits.event_rate=-1"}, want: "limits.event_rate: must not be negative"},
-		{name: "bad redis", sets: []string{"redis.url=http://x"}, want: "redis.url"},
 		{name: "bad log level", env: []string{"HERALD_LOG_LEVEL=loud"}, want: "log.level"},
 		{name: "unknown env", env: []string{"HERALD_LISTN=1"}, want: "HERALD_LISTN: no such setting"},
 		{name: "bad env int", env: []string{"HERALD_ENGINE_MAX_PAYLOAD=big"}, want: "HERALD_ENGINE_MAX_PAYLOAD: want an integer"},
@@ -167,8 +188,6 @@ backend:
 api:
   keys:
     - {name: backend, key: api-key-value-0123456789, scopes: [emit]}
-redis:
-  url: redis://:hunter2@127.0.0.1:6379
 `)
 	cfg, err := Load(Source{File: file})
 	if err != nil {
@@ -178,7 +197,7 @@ redis:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"the-jwt-secret", "backend-credential", "api-key-value", "hunter2"} {
+	for _, secret := range []string{"the-jwt-secret", "backend-credential", "api-key-value"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("rendered config leaks %q:\n%s", secret, out)
 		}
@@ -238,6 +257,21 @@ func TestExpansionKeepsTypes(t *testing.T) {
 	cfg, err = Load(Source{File: file, Env: []string{"S=" + strings.Repeat("1", 40)}})
 	if err != nil || cfg.Auth.JWT.Secret.Reveal() != strings.Repeat("1", 40) {
 		t.Fatalf("numeric-looking secret: %v %q", err, cfg.Auth.JWT.Secret.Reveal())
+	}
+}
+
+// TestEmptyOrNullExpansion: a variable set but empty is refused like an
+// unset one, since a secret that expands to nothing would turn signing or
+// token checks off; one that reads "null" is that string, not null.
+func TestEmptyOrNullExpansion(t *testing.T) {
+	file := writeFile(t, "api:\n  signing:\n    secret: ${SIGNING_SECRET}\n")
+	if _, err := Load(Source{File: file, Env: []string{"SIGNING_SECRET="}}); err == nil || !strings.Contains(err.Error(), "SIGNING_SECRET") {
+		t.Fatalf("empty variable: %v, want an error naming it", err)
+	}
+	file = writeFile(t, "webhooks:\n  secret: ${S}\n")
+	cfg, err := Load(Source{File: file, Env: []string{"S=null"}})
+	if err != nil || cfg.Webhooks.Secret.Reveal() != "null" {
+		t.Fatalf("variable reading null: %v %q, want the string null", err, cfg.Webhooks.Secret.Reveal())
 	}
 }
 

@@ -89,17 +89,19 @@ func decode(cfg *Config, data []byte, env map[string]string) (map[string]bool, e
 		return nil, nil
 	}
 	used := map[string]bool{}
+	// An empty variable is refused like an unset one: a secret that
+	// expands to nothing would silently turn a protection off.
 	var missing []string
 	expand(&doc, func(name string) string {
-		v, ok := env[name]
-		if !ok {
+		v := env[name]
+		if v == "" {
 			missing = append(missing, name)
 		}
 		used[name] = true
 		return v
 	})
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("unset environment variables: %s", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("unset or empty environment variables: %s", strings.Join(missing, ", "))
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -123,8 +125,13 @@ func expand(n *yaml.Node, lookup func(string) string) {
 			return lookup(ref[2 : len(ref)-1])
 		})
 		// Resolve the type again from the replaced text, so that ${PORT}
-		// can fill a number; string settings accept any scalar.
+		// can fill a number; string settings accept any scalar. A value
+		// that reads as null stays a string: it is what the variable says.
 		n.Tag, n.Style = "", 0
+		switch n.Value {
+		case "~", "null", "Null", "NULL":
+			n.Tag = "!!str"
+		}
 	}
 	for _, c := range n.Content {
 		expand(c, lookup)
@@ -196,9 +203,14 @@ func index(n *yaml.Node, prefix string, paths map[int]string, lines map[string]i
 	}
 }
 
+// serviceLink matches the variables Kubernetes sets for a Service named
+// herald (HERALD_SERVICE_HOST, HERALD_PORT_3000_TCP_ADDR, ...), which are
+// not settings and must not stop a pod from starting.
+var serviceLink = regexp.MustCompile(`^HERALD_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$`)
+
 // applyEnv applies every HERALD_* variable; an unknown one is an error, so
 // that a misspelt setting is not silently ignored. Variables the file
-// referenced as ${VAR} are not settings.
+// referenced as ${VAR} are not settings, nor are Kubernetes service links.
 func applyEnv(cfg *Config, env map[string]string, referenced map[string]bool) error {
 	paths := envPaths()
 	for name, value := range env {
@@ -206,6 +218,9 @@ func applyEnv(cfg *Config, env map[string]string, referenced map[string]bool) er
 			continue
 		}
 		path, ok := paths[name]
+		if !ok && serviceLink.MatchString(name) {
+			continue
+		}
 		if !ok {
 			return fmt.Errorf("config: environment variable %s: no such setting", name)
 		}

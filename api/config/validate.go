@@ -102,6 +102,8 @@ func (c *Config) Validate() error {
 		v.fail("limits.conn_burst_per_ip", "must be at least 1 when limits.conn_rate_per_ip is set")
 	}
 	v.nonNegative("limits.max_connections", int64(l.MaxConnections))
+	v.nonNegative("limits.max_rooms", int64(l.MaxRooms))
+	v.nonNegative("limits.max_room_name", int64(l.MaxRoomName))
 
 	names := map[string]bool{}
 	for i, k := range c.API.Keys {
@@ -134,12 +136,6 @@ func (c *Config) Validate() error {
 	}
 	v.positive("api.max_body", int64(c.API.MaxBody))
 
-	if c.Redis.URL != "" {
-		u, err := url.Parse(c.Redis.URL.Reveal())
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			v.fail("redis.url", "must be a redis://, rediss:// or unix:// URL")
-		}
-	}
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 	v.positive("shutdown_timeout", int64(c.ShutdownTimeout))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -347,6 +348,49 @@ func TestE2EConnectHook(t *testing.T) {
 
 // TestE2EAnonymous runs auth.mode anonymous: no token needed, a random
 // user id per socket, and the configured room rights apply.
+// TestE2EAuthBusy: with every identification slot (half the handler
+// workers) taken by connections waiting on a slow connect hook, the next
+// connection is refused at once with "service unavailable" and code
+// auth_busy, instead of waiting for a worker; once the hook answers, a
+// connection gets through again.
+func TestE2EAuthBusy(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hook := newBackend(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		<-release
+		writeJSON(w, 200, `{"user_id":"u"}`)
+	})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // before the backend closes, which waits for its handlers
+	cfg := testConfig(t)
+	cfg.Auth.Mode = config.AuthHook
+	cfg.Auth.JWT.Secret = ""
+	cfg.Auth.Hook.URL = hook.URL + "/connect"
+	cfg.Engine.Workers = 2 // one identification slot
+	n := startNode(t, cfg)
+
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := dial(t, n, "", nil)
+		first <- err
+	}()
+	hook.next(t, 5*time.Second) // the first connection holds the slot
+	_, _, err := dial(t, n, "", nil)
+	ce, ok := err.(*enginetest.ConnectError)
+	if !ok || ce.Message() != "service unavailable" || !strings.Contains(string(ce.Data()), `"auth_busy"`) {
+		t.Fatalf("connection while the slot is taken: %v, want service unavailable with auth_busy", err)
+	}
+	open()
+	if err := <-first; err != nil {
+		t.Fatalf("the waiting connection: %v", err)
+	}
+	if _, _, err := dial(t, n, "", nil); err != nil {
+		t.Fatalf("connection after the hook answered: %v", err)
+	}
+	n.wantMetric("herald_auth_failures_total", `code="auth_busy"`, 1)
+}
+
 func TestE2EAnonymous(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)

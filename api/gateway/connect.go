@@ -23,12 +23,25 @@ const (
 	msgUnavailable  = "service unavailable"
 )
 
+// codeAuthBusy refuses a connection while every identification slot is
+// taken: the client retries with its reconnection back-off.
+const codeAuthBusy = "auth_busy"
+
 // connectTimeout bounds how long identifying a client may take.
 const connectTimeout = 10 * time.Second
 
 // authenticate is the namespace middleware: it establishes who the client
 // is, what it may do, and joins the rooms it starts in.
 func (g *Gateway) authenticate(s *engine.Socket) error {
+	select {
+	case g.authSlots <- struct{}{}:
+		defer func() { <-g.authSlots }()
+	default:
+		g.metrics.authFailures.WithLabelValues(codeAuthBusy).Inc()
+		g.log.Warn("connection refused: too many connections being identified at once",
+			"namespace", s.Namespace().Name(), "address", s.Handshake().Address, "slots", cap(g.authSlots))
+		return engine.NewConnectError(msgUnavailable, map[string]string{"code": codeAuthBusy})
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
 	var (

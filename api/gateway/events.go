@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 // Error acks: clients receive one argument {"error":{"code":..,"message":..}}
 // for a refused call, and {"ok":true} for a built-in operation that worked.
 var okAck = map[string]bool{"ok": true}
+
+// ReservedPrefix starts the names of events only the server sends, such as
+// the push API's disconnect notice; clients may not publish them.
+const ReservedPrefix = "herald:"
 
 func errAck(e *engine.Event, code, message string) {
 	if e.WantsAck() {
@@ -48,9 +53,12 @@ func (g *Gateway) admit(e *engine.Event) *principal {
 // onJoin handles the built-in join: (room) -> {"ok":true} when the socket
 // may join it.
 func (g *Gateway) onJoin(e *engine.Event) {
-	g.onRoom(e, g.cfg.Events.Join, (*engine.Socket).Join, func(p *principal, room string) string {
+	g.onRoom(e, g.cfg.Events.Join, (*engine.Socket).Join, func(s *engine.Socket, p *principal, room string) string {
 		if !p.canJoin(room) {
 			return "not allowed to join " + room
+		}
+		if max := g.cfg.Limits.MaxRooms; max > 0 && !s.InRoom(room) && len(s.Rooms()) >= max {
+			return "a socket may be in at most " + strconv.Itoa(max) + " rooms"
 		}
 		return ""
 	})
@@ -59,7 +67,7 @@ func (g *Gateway) onJoin(e *engine.Event) {
 // onLeave handles the built-in leave: (room). A socket may leave any room
 // but its user room, which pushes to the user rely on.
 func (g *Gateway) onLeave(e *engine.Event) {
-	g.onRoom(e, g.cfg.Events.Leave, (*engine.Socket).Leave, func(p *principal, room string) string {
+	g.onRoom(e, g.cfg.Events.Leave, (*engine.Socket).Leave, func(_ *engine.Socket, p *principal, room string) string {
 		if room == g.userRoom(p.userID) {
 			return "a socket stays in its user room"
 		}
@@ -70,7 +78,7 @@ func (g *Gateway) onLeave(e *engine.Event) {
 // onRoom handles a built-in room event named name, (room) -> {"ok":true}:
 // unless refuse gives a reason to forbid it, apply puts the socket in the
 // room or takes it out.
-func (g *Gateway) onRoom(e *engine.Event, name string, apply func(*engine.Socket, ...string), refuse func(p *principal, room string) string) {
+func (g *Gateway) onRoom(e *engine.Event, name string, apply func(*engine.Socket, ...string), refuse func(s *engine.Socket, p *principal, room string) string) {
 	p := g.admit(e)
 	if p == nil {
 		return
@@ -80,12 +88,25 @@ func (g *Gateway) onRoom(e *engine.Event, name string, apply func(*engine.Socket
 		errAck(e, "bad_request", name+" takes a room name")
 		return
 	}
-	if why := refuse(p, room); why != "" {
+	if why := g.badRoom(room); why != "" {
+		errAck(e, "bad_request", why)
+		return
+	}
+	if why := refuse(e.Socket(), p, room); why != "" {
 		errAck(e, "forbidden", why)
 		return
 	}
 	apply(e.Socket(), room)
 	_ = e.Ack(okAck)
+}
+
+// badRoom says what is wrong with a room name a client sent, or "".
+// Names are bounded because a joined room lives as long as the socket.
+func (g *Gateway) badRoom(room string) string {
+	if max := g.cfg.Limits.MaxRoomName; max > 0 && len(room) > max {
+		return "room names are at most " + strconv.Itoa(max) + " bytes"
+	}
+	return ""
 }
 
 // onPublish handles the built-in publish: (room, event, args...) emits
@@ -100,6 +121,12 @@ func (g *Gateway) onPublish(e *engine.Event) {
 	switch {
 	case !ok || room == "" || !ok2 || event == "":
 		errAck(e, "bad_request", g.cfg.Events.Publish+" takes a room, an event name and data")
+		return
+	case g.badRoom(room) != "":
+		errAck(e, "bad_request", g.badRoom(room))
+		return
+	case strings.HasPrefix(event, ReservedPrefix):
+		errAck(e, "bad_request", "event names starting with "+ReservedPrefix+" are reserved for the server")
 		return
 	case !p.canPublish(room):
 		errAck(e, "forbidden", "not allowed to publish to "+room)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ type Gateway struct {
 	hooks       *backend.Webhooks
 	connLimit   *ratelimit.Keyed
 	metrics     *metrics
+	// authSlots bounds the connections being identified at once, which
+	// may wait on the connect hook or a JWKS fetch, to half the handler
+	// workers, so that slow identification cannot stall every socket.
+	authSlots chan struct{}
 
 	api        *fasthttp.Server
 	apiLn      net.Listener
@@ -127,6 +132,10 @@ func (g *Gateway) engineConfig() engine.Config {
 		// request a worker, and keep some for everything else.
 		workers = g.cfg.Backend.MaxInFlight + 256
 	}
+	if workers == 0 {
+		workers = 64 * runtime.GOMAXPROCS(0)
+	}
+	g.authSlots = make(chan struct{}, max(workers/2, 1))
 	return engine.Config{
 		Path:           g.cfg.Path,
 		Engine:         ec,
@@ -362,8 +371,7 @@ func (g *Gateway) Start() error {
 		"socketio", fmt.Sprintf("http://%s%s", sio, g.cfg.Path),
 		"api", fmt.Sprintf("http://%s/v1/", api),
 		"metrics", fmt.Sprintf("http://%s/metrics", api),
-		"health", fmt.Sprintf("http://%s/healthz", api),
-		"cluster", g.clusterMode())
+		"health", fmt.Sprintf("http://%s/healthz", api))
 	for _, n := range g.notices {
 		if n[:5] == "auth:" && g.cfg.Auth.Mode == config.AuthAnonymous {
 			g.log.Warn(n)
@@ -372,13 +380,6 @@ func (g *Gateway) Start() error {
 		g.log.Info(n)
 	}
 	return nil
-}
-
-func (g *Gateway) clusterMode() string {
-	if g.cfg.Redis.URL != "" {
-		return "redis"
-	}
-	return "alone, in memory"
 }
 
 // Addrs are the bound Socket.IO and operator addresses.
@@ -422,20 +423,43 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// onlyDeadline reports whether err, joined or not, holds nothing but
+// deadline expiries.
+func onlyDeadline(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyDeadline(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
 // Run serves until ctx ends, then shuts down within the configured
-// shutdown timeout.
+// shutdown timeout. Reaching that timeout with output or webhooks still
+// queued is the bound doing its job, logged as a warning, not an error:
+// Run returns nil unless a server failed.
 func (g *Gateway) Run(ctx context.Context) error {
 	if err := g.Start(); err != nil {
 		return err
 	}
+	var failed error
 	select {
 	case <-ctx.Done():
 	case err := <-g.apiDone:
 		if err != nil {
 			g.log.Error("operator HTTP server failed", "err", err)
+			failed = fmt.Errorf("operator HTTP server: %w", err)
 		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout.D())
 	defer cancel()
-	return g.Shutdown(sctx)
+	err := g.Shutdown(sctx)
+	if err != nil && onlyDeadline(err) {
+		g.log.Warn("shutdown timeout reached before everything drained", "timeout", g.cfg.ShutdownTimeout.D(), "err", err)
+		err = nil
+	}
+	return errors.Join(failed, err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/heraldrt/herald/api/auth"
+	"github.com/heraldrt/herald/api/config"
 	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/engine/enginetest"
 	"github.com/heraldrt/herald/internal/nodetest"
@@ -114,11 +115,10 @@ func getMetrics(t *testing.T, n *testNode) string {
 	return body
 }
 
-// TestE2ERun runs a node with Run: it serves until its context ends, then
-// drains and returns nil; clients are disconnected.
-func TestE2ERun(t *testing.T) {
-	t.Parallel()
-	cfg := testConfig(t)
+// runNode starts a gateway with Run under a context the returned cancel
+// ends; Run's result arrives on done.
+func runNode(t *testing.T, cfg config.Config) (n *testNode, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	logs := &nodetest.Buffer{}
 	g, err := gateway.New(cfg, gateway.WithLogger(newTestLogger(logs)))
 	if err != nil {
@@ -128,22 +128,38 @@ func TestE2ERun(t *testing.T) {
 		t.Errorf("Ready() before Run")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
+	t.Cleanup(cancel)
+	ch := make(chan error, 1)
+	go func() { ch <- g.Run(ctx) }()
 	waitFor(t, 5*time.Second, "the node to be ready", g.Ready)
 	sio, api := g.Addrs()
-	n := &testNode{t: t, G: g, Cfg: cfg, URL: "http://" + sio.String(), API: "http://" + api.String(), Addr: sio.String(), logs: logs, stopped: true}
-	_, s := mustDial(t, n, userToken(t, "alice"))
-	cancel()
+	n = &testNode{t: t, G: g, Cfg: cfg, URL: "http://" + sio.String(), API: "http://" + api.String(), Addr: sio.String(), logs: logs, stopped: true}
+	return n, cancel, ch
+}
+
+// waitRun waits for Run's result.
+func waitRun(t *testing.T, done <-chan error) error {
+	t.Helper()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("Run returned %v", err)
-		}
+		return err
 	case <-time.After(5 * time.Second):
 		t.Fatalf("Run did not return after its context ended")
+		return nil
 	}
-	if g.Ready() {
+}
+
+// TestE2ERun runs a node with Run: it serves until its context ends, then
+// drains and returns nil; clients are disconnected.
+func TestE2ERun(t *testing.T) {
+	t.Parallel()
+	n, cancel, done := runNode(t, testConfig(t))
+	_, s := mustDial(t, n, userToken(t, "alice"))
+	cancel()
+	if err := waitRun(t, done); err != nil {
+		t.Errorf("Run returned %v", err)
+	}
+	if n.G.Ready() {
 		t.Errorf("Ready() after Run returned")
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
@@ -155,7 +171,36 @@ func TestE2ERun(t *testing.T) {
 		t.Errorf("the operator port still answers after Run returned")
 	}
 	if t.Failed() {
-		t.Logf("log:\n%s", logs.String())
+		t.Logf("log:\n%s", n.logs.String())
+	}
+}
+
+// TestE2ERunDrainTimeout: a shutdown that reaches shutdown_timeout with
+// work still queued (here a webhook whose receiver never answers) is the
+// bound doing its job: Run logs a warning and returns nil, so that the
+// process exits 0, within the timeout.
+func TestE2ERunDrainTimeout(t *testing.T) {
+	t.Parallel()
+	stuck := make(chan struct{})
+	recv := newBackend(t, func(w http.ResponseWriter, r *http.Request, body []byte) { <-stuck })
+	t.Cleanup(func() { close(stuck) })
+	cfg := testConfig(t)
+	cfg.Webhooks.URL = recv.URL + "/hooks"
+	cfg.Webhooks.Timeout = config.Duration(time.Minute)
+	cfg.ShutdownTimeout = config.Duration(300 * time.Millisecond)
+	n, cancel, done := runNode(t, cfg)
+	mustDial(t, n, userToken(t, "alice"))
+	recv.next(t, 5*time.Second) // the connect hook is in flight, and stays so
+	start := time.Now()
+	cancel()
+	if err := waitRun(t, done); err != nil {
+		t.Errorf("Run returned %v, want nil after a drain timeout", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Run took %v with a shutdown timeout of 300ms", d)
+	}
+	if !strings.Contains(n.logs.String(), "shutdown timeout reached") {
+		t.Errorf("no warning about the drain timeout in the log:\n%s", n.logs.String())
 	}
 }
 

@@ -228,3 +228,49 @@ func TestE2EMaxConnections(t *testing.T) {
 		t.Errorf("a connection after one left: %v", err)
 	}
 }
+
+// TestE2ERoomLimits: a socket may hold limits.max_rooms rooms, its own and
+// its user room included, and may not send room names longer than
+// limits.max_room_name; both are refused with bad_request or forbidden
+// acks that leave the socket connected and its rooms as they were. Event
+// names under the server's reserved prefix cannot be published.
+func TestE2ERoomLimits(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.Limits.MaxRooms = 4
+	cfg.Limits.MaxRoomName = 16
+	n := startNode(t, cfg)
+	_, s := mustDial(t, n, token(t, auth.Claims{Subject: "alice", Join: []string{"*"}, Publish: []string{"*"}}))
+	sock := findSocket(t, n, s.ID)
+
+	// Own room and user:alice make two; two more fit.
+	for _, r := range []string{"a", "b"} {
+		if ack := emitAck(t, s, "room:join", r); !isOK(ack) {
+			t.Fatalf("room:join %s: ack %v", r, ack)
+		}
+	}
+	if ack := emitAck(t, s, "room:join", "c"); errCode(ack) != "forbidden" {
+		t.Errorf("room:join past max_rooms: ack %v, want forbidden", ack)
+	}
+	if ack := emitAck(t, s, "room:join", "a"); !isOK(ack) {
+		t.Errorf("room:join of a room already held at the limit: ack %v, want ok", ack)
+	}
+	long := strings.Repeat("x", 17)
+	for _, ev := range []string{"room:join", "room:leave", "room:publish"} {
+		if ack := emitAck(t, s, ev, long, "ev", 1); errCode(ack) != "bad_request" {
+			t.Errorf("%s with a 17-byte room name: ack %v, want bad_request", ev, ack)
+		}
+	}
+	if ack := emitAck(t, s, "room:publish", "a", "herald:disconnect", map[string]string{"reason": "fake"}); errCode(ack) != "bad_request" {
+		t.Errorf("room:publish of a reserved event name: ack %v, want bad_request", ack)
+	}
+	if ack := emitAck(t, s, "room:leave", "a"); !isOK(ack) {
+		t.Fatalf("room:leave: ack %v", ack)
+	}
+	if ack := emitAck(t, s, "room:join", "c"); !isOK(ack) {
+		t.Errorf("room:join after leaving one: ack %v, want ok", ack)
+	}
+	if got, want := strings.Join(sock.Rooms()[1:], ","), "b,c,user:alice"; got != want {
+		t.Errorf("rooms %s, want %s", got, want)
+	}
+}

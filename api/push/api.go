@@ -135,11 +135,7 @@ func (a *API) Serve(ctx *fasthttp.RequestCtx) {
 	}
 	if r.scope != "" {
 		if prob, retry := a.admit(ctx, r.scope); prob != nil {
-			if retry > 0 {
-				writeRetry(ctx, prob, retry)
-			} else {
-				writeProblem(ctx, prob)
-			}
+			writeAnswer(ctx, prob, retry)
 			return
 		}
 	}
@@ -159,6 +155,12 @@ func (a *API) Serve(ctx *fasthttp.RequestCtx) {
 		writeRetry(ctx, newProblem(ProblemUnavailable, "", "the node is shutting down"), 1)
 		return
 	}
+	if r.scope != "" {
+		if prob, retry := a.verify(ctx); prob != nil {
+			writeAnswer(ctx, prob, retry)
+			return
+		}
+	}
 	r.handle(ctx, n, p)
 }
 
@@ -173,10 +175,8 @@ func (a *API) recoverPanic(ctx *fasthttp.RequestCtx) {
 	}
 }
 
-// admit authenticates the request's key and applies its scope, rate limit
-// and signature, in that order: a request refused by the rate limit has
-// not used up its signature, so the client can retry it as is. retry is
-// the Retry-After in seconds for answers that have one.
+// admit authenticates the request's key and applies its scope and rate
+// limit. retry is the Retry-After in seconds for answers that have one.
 func (a *API) admit(ctx *fasthttp.RequestCtx, need Scope) (*Problem, int64) {
 	tok, ok := bearer(ctx.Request.Header.Peek(fasthttp.HeaderAuthorization))
 	if !ok {
@@ -198,18 +198,37 @@ func (a *API) admit(ctx *fasthttp.RequestCtx, need Scope) (*Problem, int64) {
 			return newProblem(ProblemRateLimited, "", "key "+k.name+" is over its rate limit"), max(secs, 1)
 		}
 	}
-	if a.sign != nil {
-		if p := a.sign.verify(ctx, now); p != nil {
-			if p.Type == ProblemUnavailable {
-				return p, 1
-			}
-			return p, 0
+	return nil, 0
+}
+
+// verify checks the request's signature when signing is on. It runs last,
+// once nothing else can refuse the request, because it records the
+// signature against replay: a request refused for another reason can be
+// retried as is.
+func (a *API) verify(ctx *fasthttp.RequestCtx) (*Problem, int64) {
+	if a.sign == nil {
+		return nil, 0
+	}
+	if p := a.sign.verify(ctx, a.now()); p != nil {
+		if p.Type == ProblemUnavailable {
+			return p, 1
 		}
+		return p, 0
 	}
 	return nil, 0
 }
 
-// checkBody applies the body limits before any decoding. The operator
+// writeAnswer writes prob, with Retry-After when retry is positive.
+func writeAnswer(ctx *fasthttp.RequestCtx, prob *Problem, retry int64) {
+	if retry > 0 {
+		writeRetry(ctx, prob, retry)
+		return
+	}
+	writeProblem(ctx, prob)
+}
+
+// checkBody applies the body limits before any decoding, and refuses a
+// query string, which routes with a body do not read. The operator
 // server refuses larger bodies itself when its limit is the same; this
 // check keeps the API's answer a problem document whatever that limit is.
 func (a *API) checkBody(ctx *fasthttp.RequestCtx) *Problem {
@@ -223,7 +242,13 @@ func (a *API) checkBody(ctx *fasthttp.RequestCtx) *Problem {
 	if !bytes.EqualFold(bytes.TrimSpace(ct), []byte("application/json")) {
 		return newProblem(ProblemUnsupportedMedia, "", "send Content-Type: application/json")
 	}
-	return nil
+	var prob *Problem
+	ctx.QueryArgs().VisitAll(func(k, _ []byte) {
+		if prob == nil {
+			prob = newProblem(ProblemUnknownField, string(k), "this route takes no query parameters; its options go in the body")
+		}
+	})
+	return prob
 }
 
 // ErrorHandler answers requests the operator HTTP server refuses before

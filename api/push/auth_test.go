@@ -190,6 +190,17 @@ func TestSignedRequests(t *testing.T) {
 		t.Fatalf("retry of the rate-limited request: %d %s, want 200", r.status, r.body)
 	}
 	a.expect(t, "s")
+	// Nor has one refused for its content type.
+	clk.advance(time.Second)
+	now = clk.Now().Unix()
+	if r := n.signed(t, secret, "POST", "/v1/emit", now, body, "Content-Type", "text/plain"); r.status != 415 {
+		t.Fatalf("signed emit as text/plain: %d %s, want 415", r.status, r.body)
+	}
+	clk.advance(time.Second)
+	if r := n.signed(t, secret, "POST", "/v1/emit", now, body); r.status != 200 {
+		t.Fatalf("retry of the request refused for its content type: %d %s, want 200", r.status, r.body)
+	}
+	a.expect(t, "s")
 
 	for _, tc := range []struct {
 		what   string

@@ -228,7 +228,13 @@ func (a *API) handleBatch(ctx *fasthttp.RequestCtx, n *node, _ params) {
 	for i, e := range emits {
 		res, err := n.send(ctx, e, targets[i])
 		if err != nil {
-			a.fail(ctx, fmt.Errorf("emits[%d]: %w", i, err))
+			prob, retry := a.failure(ctx, fmt.Errorf("emits[%d]: %w", i, err))
+			if i > 0 {
+				// Part of the batch went out: a retry of the whole would
+				// send that part twice, so say how much, and invite none.
+				prob.Sent, retry = &i, 0
+			}
+			writeAnswer(ctx, prob, retry)
 			return
 		}
 		if i > 0 {
@@ -246,13 +252,19 @@ func (a *API) handleBatch(ctx *fasthttp.RequestCtx, n *node, _ params) {
 // the event loops ran out of time (as when the node stops), else 500; both
 // logged with their cause.
 func (a *API) fail(ctx *fasthttp.RequestCtx, err error) {
+	prob, retry := a.failure(ctx, err)
+	writeAnswer(ctx, prob, retry)
+}
+
+// failure logs err and gives the problem that answers it, with its
+// Retry-After in seconds (0 for none).
+func (a *API) failure(ctx *fasthttp.RequestCtx, err error) (*Problem, int64) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		a.log.Warn("push API request timed out", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
-		writeRetry(ctx, newProblem(ProblemUnavailable, "", "the node did not complete the request in time"), 1)
-		return
+		return newProblem(ProblemUnavailable, "", "the node did not complete the request in time"), 1
 	}
 	a.log.Error("push API request failed", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
-	writeProblem(ctx, newProblem(ProblemInternal, "", "the request failed on the node; see its log"))
+	return newProblem(ProblemInternal, "", "the request failed on the node; see its log"), 0
 }
 
 // writeJSON answers 200 with a JSON body.

@@ -145,6 +145,11 @@ func TestContentTypeAndBodySize(t *testing.T) {
 			t.Errorf("Content-Type %q: %d %s, want 200", ct, r.status, r.body)
 		}
 	}
+	// Routes with a body take no query: its options would be ignored.
+	r = n.request(t, http.MethodPost, "/v1/emit?namespace=/other", keyEmit, ok)
+	if p := r.problem(t); r.status != 400 || p.Type != push.ProblemUnknownField || p.Field != "namespace" {
+		t.Errorf("emit with a query: %d %s, want 400 unknown-field naming namespace", r.status, r.body)
+	}
 	a.expect(t, "x")
 	a.expect(t, "x")
 	n.fence(t, "", []*client{a})

@@ -99,6 +99,8 @@ type Problem struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
 	Field  string `json:"field,omitempty"`
+	// Sent counts the emits of a batch that went out before it failed.
+	Sent *int `json:"sent,omitempty"`
 }
 
 // newProblem fills in a problem of type typ.

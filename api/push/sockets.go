@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/engine"
 )
 
@@ -13,7 +14,7 @@ import (
 // disconnects it, with one argument {"reason": "<reason>"}. Socket.IO's
 // own disconnect reason on the client is fixed ("io server disconnect"),
 // so this is how a client learns why.
-const DisconnectEvent = "herald:disconnect"
+const DisconnectEvent = gateway.ReservedPrefix + "disconnect"
 
 // handleJoin serves POST /v1/sockets/join.
 func (a *API) handleJoin(ctx *fasthttp.RequestCtx, n *node, _ params) {

@@ -93,7 +93,6 @@ func (c *configFlags) register(fs *flag.FlagSet) {
 	}
 	shortcut("listen", "listen", "Socket.IO address")
 	shortcut("api-listen", "api_listen", "push API, metrics and health address")
-	shortcut("redis-url", "redis.url", "Redis URL to join a cluster")
 	shortcut("log-level", "log.level", "debug, info, warn or error")
 	fs.BoolFunc("anonymous", "let anyone connect, for development (sets auth.mode=anonymous)", func(string) error {
 		c.sets = append(c.sets, "auth.mode=anonymous")

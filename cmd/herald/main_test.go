@@ -76,9 +76,6 @@ type printed struct {
 			Secret string `yaml:"secret"`
 		} `yaml:"signing"`
 	} `yaml:"api"`
-	Redis struct {
-		URL string `yaml:"url"`
-	} `yaml:"redis"`
 }
 
 func TestVersion(t *testing.T) {
@@ -141,15 +138,13 @@ api:
     - {name: backend, key: push-key-credential-0001, scopes: [emit]}
   signing:
     secret: signing-credential-0123456789abcdef
-redis:
-  url: redis://:redis-credential@127.0.0.1:6379/0
 `)
 	out, errOut, err := herald("config", "print", "--config", file, "--set", "engine.ping_interval=13s",
 		"--listen", "127.0.0.1:4600", "--set", "engine.transports=websocket")
 	if err != nil {
 		t.Fatalf("config print: %v\n%s", err, errOut)
 	}
-	for _, s := range []string{secret, "hook-credential", "backend-credential", "webhook-credential", "push-key-credential", "signing-credential", "redis-credential"} {
+	for _, s := range []string{secret, "hook-credential", "backend-credential", "webhook-credential", "push-key-credential", "signing-credential"} {
 		if strings.Contains(out, s) {
 			t.Errorf("config print leaks %q:\n%s", s, out)
 		}
@@ -174,7 +169,6 @@ redis:
 		{"webhooks.secret", p.Webhooks.Secret, r},
 		{"api.keys[0].key", len(p.API.Keys) == 1 && p.API.Keys[0].Key == r && p.API.Keys[0].Name == "backend", true},
 		{"api.signing.secret", p.API.Signing.Secret, r},
-		{"redis.url", p.Redis.URL, r},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -3,6 +3,7 @@ package eio
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/panjf2000/gnet/v2"
@@ -35,6 +36,12 @@ type conn struct {
 	slow       bool // over its outbound bound: closing as a slow consumer
 	keepAlive  bool
 	need       int // inbound bytes needed before parsing again
+
+	// HTTP mode: idle closes a connection that completes no request
+	// within IdleTimeout of freeAt, the loop time (Unix ns) at which it
+	// last became free for one.
+	idle   timer
+	freeAt int64
 
 	// Output queued during the current callback: a chain of entries in
 	// the loop's pending arena, so that an idle connection holds none.
@@ -109,6 +116,33 @@ func (c *conn) flush() {
 		c.l.r.stats.slowConsumers.Add(1)
 		c.fail(ErrSlowConsumer)
 	}
+}
+
+// watchIdle starts the idle timer of a new connection.
+func (c *conn) watchIdle() {
+	c.freeAt = c.l.now.UnixNano()
+	c.l.after(&c.idle, c.l.r.cfg.IdleTimeout, c.checkIdle)
+}
+
+// checkIdle closes the connection when it has been free for a request for
+// IdleTimeout without completing one, and otherwise looks again when it
+// could be. A request in progress (a held poll) is the session's to time.
+func (c *conn) checkIdle() {
+	if c.closed || c.mode != modeHTTP {
+		return
+	}
+	d := c.l.r.cfg.IdleTimeout
+	if !c.busy {
+		idle := time.Duration(c.l.now.UnixNano() - c.freeAt)
+		if idle >= d {
+			c.l.r.log.Debug("eio: closing idle HTTP connection", "remote", c.gc.RemoteAddr(),
+				"buffered", c.gc.InboundBuffered(), "idle", idle)
+			c.closeNow()
+			return
+		}
+		d -= idle
+	}
+	c.l.after(&c.idle, d, c.idle.fire)
 }
 
 // closeNow closes the connection after flushing what is queued.

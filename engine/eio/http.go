@@ -61,8 +61,8 @@ func (c *conn) readHTTP() bool {
 	}
 	srv := c.l.r.route(req.Path)
 	if srv == nil {
-		c.discardBody(req, n)
 		c.keepAlive = req.KeepAlive
+		c.discardBody(req, n) // may turn keep-alive off
 		c.respondJSONError(404, -1, "Not Found", nil)
 		return true
 	}
@@ -101,6 +101,10 @@ func (c *conn) readHTTP() bool {
 	return true
 }
 
+// discardBody drops a request that will not be served. A body that is not
+// all here, or not framed by a length, cannot be skipped, so the
+// connection closes after the answer rather than read its bytes as
+// requests.
 func (c *conn) discardBody(req *httphead.Request, head int) {
 	if req.ContentLength > 0 && int(req.ContentLength) <= c.l.r.maxBody() && c.gc.InboundBuffered() >= head+int(req.ContentLength) {
 		_, _ = c.gc.Discard(head + int(req.ContentLength))
@@ -181,6 +185,7 @@ func (c *conn) respond(head []byte, body ...[]byte) {
 		c.write(b)
 	}
 	c.busy = false
+	c.freeAt = c.l.now.UnixNano()
 	if !c.keepAlive {
 		c.closeAfterFlush()
 		return

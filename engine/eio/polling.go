@@ -79,7 +79,13 @@ func (s *Session) pollPost(c *conn, body []byte, extra []byte) {
 	}
 	s.onHome(c.l, func() {
 		defer s.posting.Store(false)
-		if s.state != stateOpen {
+		switch s.state {
+		case stateClosing:
+			// As the reference: the packets of a closing session are
+			// dropped, and the client, told "ok", polls for the close.
+			s.answer(c, 200, okBody, extra)
+			return
+		case stateClosed:
 			s.answer(c, 400, nil, extra)
 			return
 		}

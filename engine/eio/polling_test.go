@@ -487,3 +487,59 @@ func TestSessionWritable(t *testing.T) {
 		t.Fatal("closed session writable")
 	}
 }
+
+// TestHTTPIdleTimeout: a connection that completes no request within
+// IdleTimeout is closed, whether it sent nothing, half a head or half a
+// body; one that keeps completing requests stays, and a poll held longer
+// than IdleTimeout is not cut.
+func TestHTTPIdleTimeout(t *testing.T) {
+	t.Parallel()
+	const idle = 300 * time.Millisecond
+	ts := startServer(t, Config{PingInterval: 800 * time.Millisecond, PingTimeout: time.Second}, ReactorConfig{IdleTimeout: idle})
+	halfBody := "POST " + ts.path + "?EIO=4&transport=polling HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"
+	for _, sent := range []string{"", "GET / HTTP/1.1\r\nHost:", halfBody} {
+		rc := ts.dialRaw()
+		start := time.Now()
+		if sent != "" {
+			rc.send(sent)
+		}
+		rc.expectEOF()
+		if d := time.Since(start); d < idle-50*time.Millisecond {
+			t.Errorf("%q: closed after %v, before the idle timeout", sent, d)
+		}
+	}
+
+	rc := ts.dialRaw()
+	rc.send("GET " + ts.path + "?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := rc.response()
+	if resp.StatusCode != 200 {
+		t.Fatalf("handshake: %d", resp.StatusCode)
+	}
+	q := ts.path + "?EIO=4&transport=polling&sid=" + parseOpen(t, body).SID
+	ts.h.waitOpen(t)
+	for i := range 4 { // 4 × 150 ms: twice the idle timeout, in requests
+		time.Sleep(idle / 2)
+		rc.send(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n4m%d", q, i))
+		if resp, body := rc.response(); resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("POST %d on a busy keep-alive connection: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	// After the pong, a GET is held until the next ping, 800 ms: longer
+	// than the idle timeout.
+	rc.send("GET " + q + " HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, body := rc.response(); resp.StatusCode != 200 || body != "2" {
+		t.Fatalf("GET: %d %q, want the ping", resp.StatusCode, body)
+	}
+	rc.send("POST " + q + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n3")
+	if resp, _ := rc.response(); resp.StatusCode != 200 {
+		t.Fatalf("pong: %d", resp.StatusCode)
+	}
+	start := time.Now()
+	rc.send("GET " + q + " HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, body := rc.response(); resp.StatusCode != 200 || body != "2" {
+		t.Fatalf("held GET: %d %q, want the next ping", resp.StatusCode, body)
+	}
+	if d := time.Since(start); d < idle {
+		t.Fatalf("the GET was held %v only; the test needs more than the idle timeout", d)
+	}
+}

@@ -33,6 +33,11 @@ type ReactorConfig struct {
 	// MaxConns bounds the open TCP connections; a connection beyond it is
 	// closed at once. 0 means no bound.
 	MaxConns int
+	// IdleTimeout bounds how long an HTTP connection with no request in
+	// progress may go without completing one: idle between keep-alive
+	// requests, or sending a head or a body too slowly. Default 60 s.
+	// WebSocket connections are watched by their sessions' heartbeats.
+	IdleTimeout time.Duration
 	// Logger receives the reactor's log lines; default slog.Default().
 	Logger *slog.Logger
 }
@@ -49,6 +54,9 @@ func (c *ReactorConfig) setDefaults() {
 	}
 	if c.Tick <= 0 {
 		c.Tick = 10 * time.Millisecond
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -284,6 +292,7 @@ func (r *Reactor) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := &conn{gc: gc, l: l, keepAlive: true, head: -1, tail: -1}
 	gc.SetContext(c)
 	r.stats.conns.Add(1)
+	c.watchIdle()
 	return nil, gnet.None
 }
 
@@ -295,6 +304,7 @@ func (r *Reactor) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	c.closed = true
 	r.stats.conns.Add(-1)
+	c.l.stop(&c.idle)
 	c.head, c.tail = -1, -1
 	c.frag = nil
 	// gnet calls OnClose from its own read path too: output this close

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,64 @@ func TestRegression_BurstOverOutboundBoundToReadingClient(t *testing.T) {
 		if err != nil || h.OpCode != ws.OpBinary || len(p) != 30<<10 {
 			t.Fatalf("message %d: opcode %v, %d bytes, err %v", i, h.OpCode, len(p), err)
 		}
+	}
+}
+
+// TestRegression_UnroutedBodyReadAsRequests: a request for an unknown path
+// whose body cannot be skipped (not all here, or too large) must close the
+// connection after the 404. It used to keep the connection alive and parse
+// the body as further requests, answering a request smuggled in it.
+func TestRegression_UnroutedBodyReadAsRequests(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	smuggled := "GET " + ts.path + "?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, length := range []int{len(smuggled) + 10, 2_000_000} {
+		rc := ts.dialRaw()
+		rc.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(length) + "\r\n\r\n")
+		time.Sleep(20 * time.Millisecond) // the head alone, then the body
+		rc.send(smuggled)
+		if resp, _ := rc.response(); resp.StatusCode != 404 || !resp.Close {
+			t.Fatalf("length %d: %d close=%v, want 404 with Connection: close", length, resp.StatusCode, resp.Close)
+		}
+		rc.expectEOF()
+	}
+}
+
+// TestRegression_CloseDuringUpgradeLosesCloseWait: a server close of a
+// polling session with an upgrade under way shared one timer between the
+// upgrade and the close wait; the probe's "5" then cancelled the close
+// wait and the session never finished. The close now ends the upgrade:
+// the probe closes at once, and the next poll delivers the close packet.
+func TestRegression_CloseDuringUpgradeLosesCloseWait(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{UpgradeTimeout: 10 * time.Second})
+	sid, s := ts.openPolling()
+	c := ts.mustDialWS("transport=websocket&sid=" + sid)
+	c.sendText("2probe")
+	c.expectText("3probe")
+	s.Close()
+	c.expectClose(ws.StatusNormalClosure)
+	ts.h.noClose(t, 20*time.Millisecond)
+	ts.expectPoll(sid, 200, "1")
+	ts.h.expectClose(t, s, ReasonForcedClose)
+}
+
+// TestRegression_PostToClosingSessionRefused: a POST to a polling session
+// the server is closing (its close packet waiting for the next GET) got
+// 400, which the official client takes for a transport error before it
+// reads the close. The reference answers "ok" and drops the packets.
+func TestRegression_PostToClosingSessionRefused(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{})
+	sid, s := ts.openPolling()
+	s.Close()
+	onLoop(t, s.Loop(), func() {})
+	ts.expectPost(sid, "4dropped", 200, "ok")
+	ts.expectPoll(sid, 200, "1")
+	ts.h.expectClose(t, s, ReasonForcedClose)
+	select {
+	case m := <-ts.h.msgs:
+		t.Fatalf("message %q of a closing session delivered", m.data)
+	default:
 	}
 }

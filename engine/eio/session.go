@@ -324,6 +324,9 @@ func (s *Session) close(reason string, err error) {
 	// refuses the connection it would come on, and the reference discards
 	// the transport too.
 	if graceful && reason != ReasonServerShutdown && s.ws == nil && s.pollConn == nil && s.state == stateOpen {
+		// A pending upgrade ends here: its timer is the one the close
+		// wait takes over, and a session on its way out moves nowhere.
+		s.abortUpgrade()
 		s.state = stateClosing
 		s.closing = reason
 		s.queue = append(s.queue, closeMessage)

@@ -70,7 +70,9 @@ func (s *Session) abortUpgrade() {
 		return
 	}
 	s.probe, s.probed = nil, false
-	s.home.stop(&s.aux)
+	if s.state == stateOpen {
+		s.home.stop(&s.aux) // otherwise it holds the close wait
+	}
 	c.post(s.home, func() {
 		c.s = nil
 		c.wsCloseWith(ws.StatusNormalClosure, "")
