@@ -29,6 +29,8 @@
 # second (Herald keeps up with 100, so its figure there is a lower bound);
 # BENCH_CEILING_RATE (default 1000) the rate of the ceiling scenario, which
 # offers more than any server delivers, to find each one's ceiling;
+# BENCH_HERALD_FLAGS (default "--loops 1") the flags of Herald's bench
+# server: see "Herald's event loops" in bench/results/RESULTS.md;
 # BENCH_TIMEOUT overrides the overall time limit in seconds.
 set -euo pipefail
 
@@ -51,6 +53,7 @@ raw=$root/bench/results/raw
 out=$root/bench/results
 bin=$raw/bin
 servers=${BENCH_SERVERS:-herald node zishang520}
+herald_flags=${BENCH_HERALD_FLAGS---loops 1}
 if ((quick)); then
 	out=$raw/quick
 fi
@@ -159,7 +162,7 @@ start_server() {
 	local name=$1 addr=127.0.0.1:$2 http=127.0.0.1:$3
 	local logf=$raw/$name-$scenario_name.log
 	case "$name" in
-	herald) "$bin/benchserver" --addr "$addr" --http-addr "$http" >"$logf" 2>&1 &
+	herald) "$bin/benchserver" --addr "$addr" --http-addr "$http" $herald_flags >"$logf" 2>&1 &
 		;;
 	node) node "$root/bench/peers/node/server.mjs" --addr "$addr" --http-addr "$http" >"$logf" 2>&1 &
 		;;
@@ -275,7 +278,13 @@ done
 
 log "rendering into $out"
 command=("bench/compare.sh" "$@")
-"$bin/render" --raw "$raw" --out "$out" --command "${command[*]}" &
+setup="Herald's bench server ran as \`benchserver ${herald_flags:-(no flags)}\`"
+if [[ $herald_flags == "--loops 1" ]]; then
+	setup+=": one event loop, since the load generator needs the machine's other core"
+	setup+=" (\`BENCH_HERALD_FLAGS= bench/compare.sh\` runs one loop per core)"
+fi
+setup+="; Node.js ran \`bench/peers/node/server.mjs\` on $(node --version 2>/dev/null || echo 'an unknown version')."
+"$bin/render" --raw "$raw" --out "$out" --command "${command[*]}" --setup "$setup" &
 wait $!
 
 if ((${#failed_first[@]})); then

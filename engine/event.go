@@ -42,9 +42,10 @@ func (e *Event) Ack(args ...any) error {
 		if a, ok := args[0].(Args); ok && len(a.atts) == 0 {
 			// Forwarding what came in, the usual echo: no encoding, one copy.
 			var head [64]byte
+			hdr := socketio.AppendHeader(head[:0], socketio.Ack, s.ns.name, 0, e.id, true)
 			var b eio.MessageBuilder
-			b.Grow(len(a.raw) + 32 + len(s.ns.name))
-			b.TextParts(engineio.Message, socketio.AppendHeader(head[:0], socketio.Ack, s.ns.name, 0, e.id, true), openBracket, a.raw, closeBracket)
+			b.Grow(len(hdr) + len(a.raw) + 2)
+			b.TextParts(engineio.Message, hdr, openBracket, a.raw, closeBracket)
 			s.sess.Send(b.Message())
 			return nil
 		}

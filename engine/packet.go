@@ -60,14 +60,17 @@ func (p *Packet) Message() *eio.Message {
 // packetMessage encodes a Socket.IO packet and its attachments as one
 // Engine.IO message.
 func packetMessage(t socketio.Type, nsp string, n int, id uint64, hasID bool, data []byte, atts [][]byte) *eio.Message {
-	size := 24 + len(nsp) + len(data)
-	for _, a := range atts {
-		size += len(a) + 10
-	}
 	var head [64]byte
+	hdr := socketio.AppendHeader(head[:0], t, nsp, n, id, hasID)
+	// The exact payload size, so that a small packet such as an ack fits
+	// in the Message itself: Grow adds the frame header's room.
+	size := len(hdr) + len(data)
+	for _, a := range atts {
+		size += len(a) + 16
+	}
 	var b eio.MessageBuilder
 	b.Grow(size)
-	b.TextParts(engineio.Message, socketio.AppendHeader(head[:0], t, nsp, n, id, hasID), data)
+	b.TextParts(engineio.Message, hdr, data)
 	for _, a := range atts {
 		b.Binary(a)
 	}

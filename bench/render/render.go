@@ -31,6 +31,9 @@ type Options struct {
 	Subject, Baseline string
 	// Now is the time stamped in the Markdown; zero means time.Now.
 	Now time.Time
+	// Setup says how the servers ran (their flags), quoted in the
+	// Markdown; empty leaves it out.
+	Setup string
 }
 
 // Results are the runs of one comparison, keyed by server then scenario.

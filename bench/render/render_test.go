@@ -16,7 +16,8 @@ func TestRenderFixture(t *testing.T) {
 	out := t.TempDir()
 	opts := Options{
 		Raw: "testdata", Out: out, Command: "bench/compare.sh --quick",
-		Now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
+		Now:   time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
+		Setup: "Herald's bench server ran as `benchserver --loops 1`.",
 	}
 	if err := Render(opts); err != nil {
 		t.Fatal(err)
@@ -29,6 +30,7 @@ func TestRenderFixture(t *testing.T) {
 	for _, want := range []string{
 		"# Benchmark results: herald, node",
 		"Generated 2026-11-26 12:00 UTC by `bench/compare.sh --quick`.",
+		"\n\nHerald's bench server ran as `benchserver --loops 1`.\n\n",
 		"| target | herald | node | herald ÷ node | verdict |",
 		"| idle: server RSS per connection ≤ 3 KB |",
 		"| echo: ops/s ≥ 2 × Node.js |",

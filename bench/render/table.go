@@ -17,6 +17,9 @@ func markdown(rs Results, opts Options, charts []chart, warnings []string) []byt
 	fmt.Fprintf(&b, "Generated %s by `%s`.\n\n", opts.Now.UTC().Format("2006-01-02 15:04 MST"), opts.Command)
 	b.WriteString("Every figure comes from `herald-load` (package `loadtest`) on one machine, loopback only, " +
 		"with the load generator sharing the machine: its own CPU is shown beside the server's.\n\n")
+	if opts.Setup != "" {
+		fmt.Fprintf(&b, "%s\n\n", opts.Setup)
+	}
 
 	b.WriteString("## Targets\n\n")
 	fmt.Fprintf(&b, "| target | %s | %s | %s ÷ %s | verdict |\n|---|---|---|---|---|\n",

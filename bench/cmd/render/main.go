@@ -17,6 +17,7 @@ func main() {
 	flag.StringVar(&opts.Command, "command", "bench/compare.sh", "command quoted in RESULTS.md")
 	flag.StringVar(&opts.Subject, "subject", "herald", "server checked against the targets")
 	flag.StringVar(&opts.Baseline, "baseline", "node", "server the targets compare with")
+	flag.StringVar(&opts.Setup, "setup", "", "how the servers ran (their flags), quoted in RESULTS.md")
 	flag.Parse()
 	if err := render.Render(opts); err != nil {
 		fmt.Fprintln(os.Stderr, "render:", err)
