@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/heraldrt/herald/api/gateway"
+	"github.com/heraldrt/herald/engine"
 )
 
 func TestEmitToUserReachesAllItsSocketsAndNoOneElse(t *testing.T) {
@@ -254,6 +258,47 @@ func TestBatchSendsInOrderAndAnswersInOrder(t *testing.T) {
 	b.expect(t, "two")
 	o.expect(t, "four")
 	n.fence(t, "", []*client{a, b, o})
+}
+
+// failingAdapter is the in-memory adapter, except that it fails every
+// broadcast of a packet mentioning "fail", as a cluster link that went
+// down would.
+type failingAdapter struct{ engine.CountingAdapter }
+
+func (a failingAdapter) BroadcastCount(ctx context.Context, p *engine.Packet, opts engine.BroadcastOptions) (int, error) {
+	if bytes.Contains(p.Data, []byte(`"fail"`)) {
+		return 0, errors.New("adapter down")
+	}
+	return a.CountingAdapter.BroadcastCount(ctx, p, opts)
+}
+
+// TestBatchFailingPartway: when an emit of a batch fails after others
+// went out, the answer says how many were sent and invites no retry of the
+// whole; when the first fails, nothing was sent and the answer says none.
+func TestBatchFailingPartway(t *testing.T) {
+	failing := gateway.WithAdapter(func(ns *engine.Namespace) engine.Adapter {
+		return failingAdapter{engine.MemoryAdapter(ns).(engine.CountingAdapter)}
+	})
+	n := startNodeWith(t, []gateway.Option{failing}, nil, nil)
+	a := n.connect(t, "a", "/")
+	emit := func(event string) map[string]any {
+		return map[string]any{"event": event, "targets": map[string]any{"users": []string{"a"}}}
+	}
+	r := n.request(t, "POST", "/v1/batch", keyEmit, map[string]any{"emits": []any{emit("one"), emit("two"), emit("fail"), emit("three")}})
+	p := r.problem(t)
+	if r.status != 500 || p.Sent == nil || *p.Sent != 2 || r.header.Get("Retry-After") != "" {
+		t.Fatalf("batch failing at emits[2]: %d %s Retry-After %q, want 500 with sent 2 and no Retry-After",
+			r.status, r.body, r.header.Get("Retry-After"))
+	}
+	a.expect(t, "one")
+	a.expect(t, "two")
+	n.fence(t, "", []*client{a})
+
+	r = n.request(t, "POST", "/v1/batch", keyEmit, map[string]any{"emits": []any{emit("fail"), emit("one")}})
+	if p := r.problem(t); r.status != 500 || p.Sent != nil {
+		t.Fatalf("batch failing at emits[0]: %d %s, want 500 without sent", r.status, r.body)
+	}
+	n.fence(t, "", []*client{a})
 }
 
 func TestBatchIsValidatedWhole(t *testing.T) {

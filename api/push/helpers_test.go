@@ -82,6 +82,12 @@ func startNode(t testing.TB, adjust func(*config.Config), opts ...push.Option) *
 // by adjustAPI, apart from the gateway's.
 func startNodeAPI(t testing.TB, adjust func(*config.Config), adjustAPI func(*config.API), opts ...push.Option) *node {
 	t.Helper()
+	return startNodeWith(t, nil, adjust, adjustAPI, opts...)
+}
+
+// startNodeWith is startNodeAPI with options for the gateway too.
+func startNodeWith(t testing.TB, gwOpts []gateway.Option, adjust func(*config.Config), adjustAPI func(*config.API), opts ...push.Option) *node {
+	t.Helper()
 	cfg := testConfig()
 	if adjust != nil {
 		adjust(&cfg)
@@ -96,7 +102,7 @@ func startNodeAPI(t testing.TB, adjust func(*config.Config), adjustAPI func(*con
 	if err != nil {
 		t.Fatalf("push.New: %v", err)
 	}
-	g, err := gateway.New(cfg, gateway.WithLogger(log), gateway.WithRoutes(api.Route()))
+	g, err := gateway.New(cfg, append([]gateway.Option{gateway.WithLogger(log), gateway.WithRoutes(api.Route())}, gwOpts...)...)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
 	}
