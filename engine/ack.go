@@ -94,6 +94,9 @@ type AckCollector struct {
 	// timeout, when set, also bounds each recipient's wait entry, so that
 	// clients that never answer do not keep entries forever.
 	timeout time.Duration
+	// maxBytes, when set, bounds the answers kept; later ones are
+	// counted in dropped, so that the broadcast still completes.
+	maxBytes, bytes, dropped int
 }
 
 // NewAckCollector expects counts from sources reporters.
@@ -121,14 +124,23 @@ func (c *AckCollector) Count(n int) {
 func (c *AckCollector) Add(args Args) { c.add(args) }
 
 func (c *AckCollector) add(args Args) {
+	size := len(args.raw)
+	for _, a := range args.atts {
+		size += len(a)
+	}
 	c.mu.Lock()
-	c.responses = append(c.responses, args)
+	if c.maxBytes > 0 && c.bytes+size > c.maxBytes {
+		c.dropped++
+	} else {
+		c.responses = append(c.responses, args)
+		c.bytes += size
+	}
 	c.check()
 	c.mu.Unlock()
 }
 
 func (c *AckCollector) check() {
-	if !c.closed && c.pending <= 0 && len(c.responses) >= c.expected {
+	if !c.closed && c.pending <= 0 && len(c.responses)+c.dropped >= c.expected {
 		c.closed = true
 		close(c.done)
 	}
@@ -151,8 +163,11 @@ func (c *AckCollector) Wait(timeout time.Duration, done <-chan struct{}) ([]Args
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := append([]Args(nil), c.responses...)
-	if c.closed {
-		return out, nil
+	switch {
+	case !c.closed:
+		return out, &AckTimeoutError{Expected: c.expected, Responses: out, Dropped: c.dropped}
+	case c.dropped > 0:
+		return out, &AckLimitError{Expected: c.expected, Responses: out, Dropped: c.dropped}
 	}
-	return out, &AckTimeoutError{Expected: c.expected, Responses: out}
+	return out, nil
 }

@@ -103,7 +103,9 @@ func (b BroadcastOperator) EmitCount(ctx context.Context, event string, args ...
 
 // EmitWithAck sends the event and collects every recipient's answer. It
 // returns when all answered, or with an *AckTimeoutError holding the
-// answers so far when the timeout passes first. Do not call it from a
+// answers so far when the timeout passes first. Answers beyond
+// Config.MaxAckBytes are counted but not kept, and reported with an
+// *AckLimitError (or in the AckTimeoutError). Do not call it from a
 // handler running on an event loop.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	p, err := NewEventPacket(b.ns.name, event, args...)
@@ -113,6 +115,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	p.ID, p.HasID = b.ns.nextAckID(), true
 	acks := NewAckCollector(0)
 	acks.timeout = b.timeout
+	acks.maxBytes = b.ns.srv.cfg.MaxAckBytes
 	if err := b.adapter().BroadcastWithAck(p, b.opts, acks); err != nil {
 		return nil, err
 	}

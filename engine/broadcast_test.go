@@ -384,6 +384,37 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 	}
 }
 
+// TestBroadcastEmitWithAckLimit: answers beyond MaxAckBytes are counted,
+// so that the broadcast completes when everyone answered, but not kept;
+// the caller learns how many were dropped.
+func TestBroadcastEmitWithAckLimit(t *testing.T) {
+	ts := startServer(t, Config{MaxAckBytes: 25})
+	ns := ts.io.Of("/")
+	ch := socketsOf(ns)
+	var cs []*wsClient
+	for range 3 {
+		c, s := ts.wsConnect("/", ch)
+		s.Join("r")
+		cs = append(cs, c)
+	}
+	got := make(chan error, 1)
+	var kept []Args
+	go func() {
+		var err error
+		kept, err = ns.To("r").Timeout(5*time.Second).EmitWithAck(context.Background(), "q")
+		got <- err
+	}()
+	for _, c := range cs {
+		id := ackID(t, c.nextText())
+		c.send("43" + id + `["01234567890123456789"]`) // over 20 bytes each: one fits
+	}
+	err := recv(t, got, "EmitWithAck")
+	var le *AckLimitError
+	if !errors.As(err, &le) || !errors.Is(err, ErrAckLimit) || le.Expected != 3 || le.Dropped != 2 || len(le.Responses) != 1 || len(kept) != 1 {
+		t.Fatalf("over the limit: %v %+v kept %d", err, le, len(kept))
+	}
+}
+
 // TestFetchSockets checks FetchSockets at server and namespace level and
 // the RemoteSocket fields and methods.
 func TestFetchSockets(t *testing.T) {

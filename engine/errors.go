@@ -50,11 +50,33 @@ func NewConnectError(message string, data any) *ConnectError {
 type AckTimeoutError struct {
 	Expected  int
 	Responses []Args
+	// Dropped counts answers that came but were not kept, over
+	// Config.MaxAckBytes.
+	Dropped int
 }
 
 func (e *AckTimeoutError) Error() string {
-	return fmt.Sprintf("engine: operation has timed out (%d of %d acks)", len(e.Responses), e.Expected)
+	return fmt.Sprintf("engine: operation has timed out (%d of %d acks)", len(e.Responses)+e.Dropped, e.Expected)
 }
+
+// ErrAckLimit is matched by every *AckLimitError.
+var ErrAckLimit = errors.New("engine: acknowledgements over the size limit")
+
+// AckLimitError is the error of a broadcast with acks whose recipients all
+// answered, but whose answers added up to more than Config.MaxAckBytes:
+// Responses holds those that fit, Dropped counts the others.
+type AckLimitError struct {
+	Expected  int
+	Responses []Args
+	Dropped   int
+}
+
+func (e *AckLimitError) Error() string {
+	return fmt.Sprintf("engine: %d of %d acks dropped over the size limit", e.Dropped, e.Expected)
+}
+
+// Unwrap makes errors.Is(err, ErrAckLimit) true.
+func (e *AckLimitError) Unwrap() error { return ErrAckLimit }
 
 // Unwrap makes errors.Is(err, ErrAckTimeout) true.
 func (e *AckTimeoutError) Unwrap() error { return ErrAckTimeout }

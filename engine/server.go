@@ -39,6 +39,9 @@ type Config struct {
 	// room for a polling client's whole payload of small events.
 	MaxPendingEvents int
 	MaxPendingBytes  int
+	// MaxAckBytes bounds the answers one broadcast with acks keeps, in
+	// bytes of arguments, whatever the clients send; default 16 MiB.
+	MaxAckBytes int
 	// InlineHandlers runs handlers on the event loops; see the package
 	// documentation.
 	InlineHandlers bool
@@ -86,6 +89,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxPendingBytes == 0 {
 		cfg.MaxPendingBytes = 8 << 20
 	}
+	if cfg.MaxAckBytes == 0 {
+		cfg.MaxAckBytes = 16 << 20
+	}
 	if cfg.Adapter == nil {
 		cfg.Adapter = MemoryAdapter
 	}
@@ -95,7 +101,7 @@ func NewServer(cfg Config) (*Server, error) {
 	switch {
 	case cfg.ConnectTimeout < 0:
 		return nil, fmt.Errorf("engine: invalid config: negative ConnectTimeout")
-	case cfg.MaxAttachments < 0 || cfg.Workers < 0 || cfg.MaxPendingEvents < 0 || cfg.MaxPendingBytes < 0:
+	case cfg.MaxAttachments < 0 || cfg.Workers < 0 || cfg.MaxPendingEvents < 0 || cfg.MaxPendingBytes < 0 || cfg.MaxAckBytes < 0:
 		return nil, fmt.Errorf("engine: invalid config: negative bound")
 	}
 	s := &Server{

@@ -55,6 +55,8 @@ type Engine struct {
 	// MaxOutboundBytes bounds a connection's unsent output; a client that
 	// lets more pile up is disconnected as a slow consumer.
 	MaxOutboundBytes int `yaml:"max_outbound_bytes"`
+	// MaxAckBytes bounds the client answers one emit with acks keeps.
+	MaxAckBytes int `yaml:"max_ack_bytes"`
 	// Workers run event handlers; 0 picks a default.
 	Workers int `yaml:"workers"`
 	// CORS for browsers on other origins using the polling transport.
@@ -236,6 +238,7 @@ func Default() Config {
 			MaxPayload:       1e6,
 			Transports:       []string{"polling", "websocket"},
 			MaxOutboundBytes: 4 << 20,
+			MaxAckBytes:      16 << 20,
 		},
 		Auth: Auth{
 			Mode: AuthJWT,

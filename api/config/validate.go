@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	v.positive("engine.connect_timeout", int64(e.ConnectTimeout))
 	v.positive("engine.max_payload", int64(e.MaxPayload))
 	v.positive("engine.max_outbound_bytes", int64(e.MaxOutboundBytes))
+	v.positive("engine.max_ack_bytes", int64(e.MaxAckBytes))
 	v.nonNegative("engine.loops", int64(e.Loops))
 	v.nonNegative("engine.workers", int64(e.Workers))
 	if len(e.Transports) == 0 {

@@ -140,6 +140,7 @@ func (g *Gateway) engineConfig() engine.Config {
 		Path:           g.cfg.Path,
 		Engine:         ec,
 		ConnectTimeout: e.ConnectTimeout.D(),
+		MaxAckBytes:    e.MaxAckBytes,
 		Workers:        workers,
 		Adapter:        g.adapters,
 		Logger:         g.log,

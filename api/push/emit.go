@@ -62,6 +62,7 @@ type emitResult struct {
 	ack        bool
 	acks       []engine.Args
 	timedOut   bool
+	dropped    int // answers not kept, over the engine's MaxAckBytes
 }
 
 // send performs one resolved emit.
@@ -99,10 +100,15 @@ func (n *node) sendWithAck(ctx context.Context, e *emitReq, t target) (emitResul
 		op = op.Volatile()
 	}
 	acks, err := op.EmitWithAck(ctx, e.event, vals...)
-	var te *engine.AckTimeoutError
+	var (
+		te *engine.AckTimeoutError
+		le *engine.AckLimitError
+	)
 	switch {
 	case errors.As(err, &te):
-		return emitResult{recipients: te.Expected, ack: true, acks: te.Responses, timedOut: true}, nil
+		return emitResult{recipients: te.Expected, ack: true, acks: te.Responses, timedOut: true, dropped: te.Dropped}, nil
+	case errors.As(err, &le):
+		return emitResult{recipients: le.Expected, ack: true, acks: le.Responses, dropped: le.Dropped}, nil
 	case err != nil:
 		return emitResult{}, fmt.Errorf("push: emit with ack: %w", err)
 	}
@@ -135,6 +141,10 @@ func (r *emitResult) appendJSON(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, `],"timed_out":`...)
 		dst = strconv.AppendBool(dst, r.timedOut)
+		if r.dropped > 0 {
+			dst = append(dst, `,"acks_dropped":`...)
+			dst = strconv.AppendInt(dst, int64(r.dropped), 10)
+		}
 	}
 	return append(dst, '}'), nil
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/heraldrt/herald/api/config"
 	"github.com/heraldrt/herald/api/gateway"
 	"github.com/heraldrt/herald/engine"
 )
@@ -222,6 +224,32 @@ func TestEmitWithAckCollectsAnswers(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // let the answering goroutines finish
 	n.fence(t, "", []*client{a, b, quiet, other})
+}
+
+// TestEmitWithAckBoundsTheAnswers: answers past engine.max_ack_bytes are
+// counted in acks_dropped, not kept, and the emit still completes.
+func TestEmitWithAckBoundsTheAnswers(t *testing.T) {
+	n := startNode(t, func(c *config.Config) { c.Engine.MaxAckBytes = 40 })
+	var cs []*client
+	for _, u := range []string{"a", "b", "c"} {
+		c := n.connect(t, u, "/", "room")
+		cs = append(cs, c)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			if e, err := c.s.Next(ctx); err == nil && e.WantsAck() {
+				_ = e.Ack(strings.Repeat("x", 30))
+			}
+		}()
+	}
+	out := n.mustPost(t, "/v1/emit", keyEmit, map[string]any{
+		"event": "ask", "targets": map[string]any{"rooms": []string{"room"}}, "ack_timeout_ms": 5000,
+	})
+	if recipients(t, out) != 3 || out["timed_out"] != false || len(out["acks"].([]any)) != 1 || out["acks_dropped"] != 2.0 {
+		t.Fatalf("answer %v, want 3 recipients, 1 ack kept, 2 dropped, not timed out", out)
+	}
+	time.Sleep(50 * time.Millisecond) // let the answering goroutines finish
+	n.fence(t, "", cs)
 }
 
 func TestEmitVolatileReachesWritableClients(t *testing.T) {
