@@ -268,6 +268,13 @@ func TestEmptyOrNullExpansion(t *testing.T) {
 	if _, err := Load(Source{File: file, Env: []string{"SIGNING_SECRET="}}); err == nil || !strings.Contains(err.Error(), "SIGNING_SECRET") {
 		t.Fatalf("empty variable: %v, want an error naming it", err)
 	}
+	// Nor may an empty HERALD_* variable or --set clear a secret.
+	if _, err := Load(Source{Env: []string{"HERALD_API_SIGNING_SECRET="}}); err == nil || !strings.Contains(err.Error(), "HERALD_API_SIGNING_SECRET") {
+		t.Fatalf("empty HERALD_API_SIGNING_SECRET: %v, want an error naming it", err)
+	}
+	if _, err := Load(Source{Sets: []string{"auth.jwt.secret="}}); err == nil || !strings.Contains(err.Error(), "auth.jwt.secret") {
+		t.Fatalf("--set auth.jwt.secret=: %v, want an error naming it", err)
+	}
 	file = writeFile(t, "webhooks:\n  secret: ${S}\n")
 	cfg, err := Load(Source{File: file, Env: []string{"S=null"}})
 	if err != nil || cfg.Webhooks.Secret.Reveal() != "null" {

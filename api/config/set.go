@@ -20,6 +20,11 @@ func (c *Config) Set(path, value string) error {
 	}
 	switch v.Kind() {
 	case reflect.String:
+		if value == "" && v.Type() == reflect.TypeOf(Secret("")) {
+			// An empty variable, as a missing Kubernetes secret gives,
+			// must not quietly turn signing or token checks off.
+			return fmt.Errorf("%s is a secret and cannot be set empty; leave it out instead", path)
+		}
 		v.SetString(value)
 	case reflect.Int:
 		n, err := strconv.Atoi(strings.TrimSpace(value))

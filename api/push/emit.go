@@ -238,13 +238,13 @@ func (a *API) handleBatch(ctx *fasthttp.RequestCtx, n *node, _ params) {
 	for i, e := range emits {
 		res, err := n.send(ctx, e, targets[i])
 		if err != nil {
-			prob, retry := a.failure(ctx, fmt.Errorf("emits[%d]: %w", i, err))
+			prob := a.failure(ctx, fmt.Errorf("emits[%d]: %w", i, err))
 			if i > 0 {
 				// Part of the batch went out: a retry of the whole would
-				// send that part twice, so say how much, and invite none.
-				prob.Sent, retry = &i, 0
+				// send that part twice, so say how much.
+				prob.Sent = &i
 			}
-			writeAnswer(ctx, prob, retry)
+			writeProblem(ctx, prob)
 			return
 		}
 		if i > 0 {
@@ -262,19 +262,19 @@ func (a *API) handleBatch(ctx *fasthttp.RequestCtx, n *node, _ params) {
 // the event loops ran out of time (as when the node stops), else 500; both
 // logged with their cause.
 func (a *API) fail(ctx *fasthttp.RequestCtx, err error) {
-	prob, retry := a.failure(ctx, err)
-	writeAnswer(ctx, prob, retry)
+	writeProblem(ctx, a.failure(ctx, err))
 }
 
-// failure logs err and gives the problem that answers it, with its
-// Retry-After in seconds (0 for none).
-func (a *API) failure(ctx *fasthttp.RequestCtx, err error) (*Problem, int64) {
+// failure logs err and gives the problem that answers it. It invites no
+// retry (no Retry-After): the request may have taken effect, as an emit
+// sent before its count timed out, and its signature is spent.
+func (a *API) failure(ctx *fasthttp.RequestCtx, err error) *Problem {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		a.log.Warn("push API request timed out", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
-		return newProblem(ProblemUnavailable, "", "the node did not complete the request in time"), 1
+		return newProblem(ProblemUnavailable, "", "the node did not complete the request in time; it may have taken effect")
 	}
 	a.log.Error("push API request failed", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
-	return newProblem(ProblemInternal, "", "the request failed on the node; see its log"), 0
+	return newProblem(ProblemInternal, "", "the request failed on the node; see its log")
 }
 
 // writeJSON answers 200 with a JSON body.

@@ -37,11 +37,14 @@ type conn struct {
 	keepAlive  bool
 	need       int // inbound bytes needed before parsing again
 
-	// HTTP mode: idle closes a connection that completes no request
-	// within IdleTimeout of freeAt, the loop time (Unix ns) at which it
-	// last became free for one.
-	idle   timer
-	freeAt int64
+	// HTTP mode: idle closes a connection that makes no progress within
+	// IdleTimeout of freeAt, the loop's monotonic time at which it last
+	// did (a response written out, a request head complete). idleOut is
+	// the unsent output seen by the last check: while it shrinks, the
+	// peer is reading a response.
+	idle    timer
+	freeAt  time.Duration
+	idleOut int
 
 	// Output queued during the current callback: a chain of entries in
 	// the loop's pending arena, so that an idle connection holds none.
@@ -120,7 +123,7 @@ func (c *conn) flush() {
 
 // watchIdle starts the idle timer of a new connection.
 func (c *conn) watchIdle() {
-	c.freeAt = c.l.now.UnixNano()
+	c.freeAt = c.l.mono()
 	c.l.after(&c.idle, c.l.r.cfg.IdleTimeout, c.checkIdle)
 }
 
@@ -132,8 +135,14 @@ func (c *conn) checkIdle() {
 		return
 	}
 	d := c.l.r.cfg.IdleTimeout
+	if out := c.gc.OutboundBuffered(); out != c.idleOut {
+		if out > 0 {
+			c.freeAt = c.l.mono() // a response is on its way out
+		}
+		c.idleOut = out
+	}
 	if !c.busy {
-		idle := time.Duration(c.l.now.UnixNano() - c.freeAt)
+		idle := c.l.mono() - c.freeAt
 		if idle >= d {
 			c.l.r.log.Debug("eio: closing idle HTTP connection", "remote", c.gc.RemoteAddr(),
 				"buffered", c.gc.InboundBuffered(), "idle", idle)

@@ -90,6 +90,7 @@ func (c *conn) readHTTP() bool {
 			srv.bodyArriving(c, req)
 		}
 		c.need = n + bodyLen
+		c.freeAt = c.l.mono() // the body has the whole timeout to arrive
 		return false
 	}
 	c.need = 0
@@ -185,7 +186,7 @@ func (c *conn) respond(head []byte, body ...[]byte) {
 		c.write(b)
 	}
 	c.busy = false
-	c.freeAt = c.l.now.UnixNano()
+	c.freeAt = c.l.mono()
 	if !c.keepAlive {
 		c.closeAfterFlush()
 		return

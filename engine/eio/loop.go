@@ -179,6 +179,10 @@ func (l *Loop) after(t *timer, d time.Duration, fn func()) {
 
 func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }
 
+// mono is the loop's clock as a monotonic offset, immune to wall-clock
+// steps.
+func (l *Loop) mono() time.Duration { return l.now.Sub(l.wheel.start) }
+
 // pendingWrite is one buffer queued for a connection; next links the
 // connection's buffers in order.
 type pendingWrite struct {

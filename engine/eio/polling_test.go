@@ -524,6 +524,15 @@ func TestHTTPIdleTimeout(t *testing.T) {
 			t.Fatalf("POST %d on a busy keep-alive connection: %d %q", i, resp.StatusCode, body)
 		}
 	}
+	// A body that starts arriving after an idle gap gets the whole
+	// timeout of its own: 200 ms idle, then the head, then 200 ms more.
+	time.Sleep(idle * 2 / 3)
+	rc.send("POST " + q + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+	time.Sleep(idle * 2 / 3)
+	rc.send("4zz")
+	if resp, body := rc.response(); resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("POST whose body came after an idle gap: %d %q", resp.StatusCode, body)
+	}
 	// After the pong, a GET is held until the next ping, 800 ms: longer
 	// than the idle timeout.
 	rc.send("GET " + q + " HTTP/1.1\r\nHost: x\r\n\r\n")
