@@ -165,6 +165,7 @@ func (c *client) finishConnect(s *Socket, err error) {
 		s.mu.Lock()
 		s.left = true
 		s.mu.Unlock()
+		c.srv.release(s.ns)
 	}
 	if c.closed {
 		return
@@ -352,6 +353,7 @@ func (s *Socket) close(reason string) {
 		// now rather than behind the socket's queued handlers. Disconnecting
 		// listeners added meanwhile still run, before disconnect ones.
 		s.ns.remove(s, l)
+		s.cl.srv.release(s.ns)
 		notify(true)
 		return
 	}
@@ -364,6 +366,7 @@ func (s *Socket) close(reason string) {
 		}
 		s.cl.post(func() {
 			s.ns.remove(s, l)
+			s.cl.srv.release(s.ns)
 			notify(false)
 		})
 	}, 0)

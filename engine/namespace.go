@@ -57,6 +57,11 @@ type Namespace struct {
 
 	adapter Adapter
 	ackIDs  atomic.Uint64
+
+	// users counts the sockets connecting to or connected to a child
+	// namespace, under srv.mu, so that an empty one can be removed
+	// (Config.CleanupEmptyChildNamespaces) without racing a CONNECT.
+	users int
 }
 
 func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {

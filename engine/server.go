@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,11 @@ type Config struct {
 	// InlineHandlers runs handlers on the event loops; see the package
 	// documentation.
 	InlineHandlers bool
+	// CleanupEmptyChildNamespaces removes a child namespace created
+	// through a parent when its last socket leaves, as the reference's
+	// option of that name does; otherwise, by default, children stay, and
+	// clients naming new ones make the server hold more.
+	CleanupEmptyChildNamespaces bool
 	// Adapter makes each namespace's adapter; default MemoryAdapter.
 	Adapter AdapterFactory
 	// Logger receives log lines; default slog.Default().
@@ -286,13 +292,23 @@ func (s *Server) OnNewNamespace(fn func(*Namespace)) {
 
 // namespaceFor finds the namespace a CONNECT names, creating a dynamic
 // child when a parent accepts the name. It returns nil for an unknown one.
+// A child namespace it returns counts one more user until release.
 func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 	s.mu.RLock()
 	ns := s.nsps[name]
 	parents := s.parents
 	s.mu.RUnlock()
-	if ns != nil {
+	if ns != nil && ns.parent == nil {
 		return ns
+	}
+	if ns != nil {
+		s.mu.Lock()
+		if s.nsps[name] == ns { // not removed since
+			ns.users++
+			s.mu.Unlock()
+			return ns
+		}
+		s.mu.Unlock()
 	}
 	if !validNamespaceName(name) {
 		return nil
@@ -309,6 +325,9 @@ func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 			p.children = append(p.children, ns)
 			p.mu.Unlock()
 		}
+		if ns.parent != nil {
+			ns.users++
+		}
 		hooks := s.onNamespace
 		s.mu.Unlock()
 		for _, fn := range hooks {
@@ -317,6 +336,25 @@ func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 		return ns
 	}
 	return nil
+}
+
+// release ends a use of ns that namespaceFor counted: a socket refused,
+// or gone. With CleanupEmptyChildNamespaces, the last one removes ns.
+func (s *Server) release(ns *Namespace) {
+	if ns.parent == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns.users--
+	if ns.users > 0 || !s.cfg.CleanupEmptyChildNamespaces || s.nsps[ns.name] != ns {
+		return
+	}
+	delete(s.nsps, ns.name)
+	p := ns.parent
+	p.mu.Lock()
+	p.children = slices.DeleteFunc(p.children, func(c *Namespace) bool { return c == ns })
+	p.mu.Unlock()
 }
 
 // Namespaces returns every namespace.

@@ -751,6 +751,75 @@ func TestDynamicNamespaces(t *testing.T) {
 	}
 }
 
+// TestCleanupEmptyChildNamespaces: with the option, a child namespace
+// goes when its last socket leaves (by a namespace disconnect, a closed
+// connection, or a refused CONNECT), and a later CONNECT makes a new one;
+// without it, children stay.
+func TestCleanupEmptyChildNamespaces(t *testing.T) {
+	for _, cleanup := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cleanup=%v", cleanup), func(t *testing.T) {
+			ts := startServer(t, Config{CleanupEmptyChildNamespaces: cleanup})
+			created := make(chan string, 8)
+			ts.io.OnNewNamespace(func(ns *Namespace) { created <- ns.Name() })
+			p := ts.io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
+			p.Use(func(s *Socket) error {
+				if strings.Contains(string(s.Handshake().Auth), "refuse") {
+					return errors.New("refused")
+				}
+				return nil
+			})
+			children := func() []string {
+				var out []string
+				for _, ns := range p.Children() {
+					out = append(out, ns.Name())
+				}
+				slices.Sort(out)
+				return out
+			}
+			gone := func(name string) bool {
+				for _, ns := range ts.io.Namespaces() {
+					if ns.Name() == name {
+						return false
+					}
+				}
+				return !slices.Contains(children(), name)
+			}
+
+			c1, c2 := ts.ws(), ts.ws()
+			c1.send("40/dyn-1,")
+			c1.expectConnected("/dyn-1")
+			c2.send("40/dyn-1,")
+			c2.expectConnected("/dyn-1")
+			recv(t, created, "new namespace")
+			c1.send("41/dyn-1,")
+			time.Sleep(50 * time.Millisecond)
+			if got := children(); !slices.Equal(got, []string{"/dyn-1"}) {
+				t.Fatalf("children with one socket left: %v", got)
+			}
+			c2.close()
+			c1.send(`40/dyn-2,{"refuse":true}`)
+			c1.expectText(`44/dyn-2,{"message":"refused"}`)
+			recv(t, created, "new namespace")
+			if !cleanup {
+				time.Sleep(50 * time.Millisecond)
+				if got := children(); !slices.Equal(got, []string{"/dyn-1", "/dyn-2"}) {
+					t.Fatalf("children without cleanup: %v", got)
+				}
+				return
+			}
+			waitFor(t, "/dyn-1 and /dyn-2 to go", func() bool { return gone("/dyn-1") && gone("/dyn-2") })
+			c1.send("40/dyn-1,")
+			c1.expectConnected("/dyn-1")
+			if name := recv(t, created, "new namespace"); name != "/dyn-1" {
+				t.Fatalf("OnNewNamespace(%q), want a new /dyn-1", name)
+			}
+			if got := children(); !slices.Equal(got, []string{"/dyn-1"}) {
+				t.Fatalf("children after reconnecting: %v", got)
+			}
+		})
+	}
+}
+
 // TestServerShortcuts checks the Server methods that act on "/".
 func TestServerShortcuts(t *testing.T) {
 	ts := startServer(t, Config{})
