@@ -341,7 +341,8 @@ func TestOnDisconnecting(t *testing.T) {
 			add := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
 			done := make(chan struct{})
 			ns.OnConnection(func(s *Socket) {
-				s.Join("r1", "r2")
+				// Listeners first: the test disconnects once the joins show.
+				defer s.Join("r1", "r2")
 				s.OnDisconnecting(func(reason string) {
 					add(fmt.Sprintf("disconnecting %s rooms=%d inR1=%v nsRooms=%v",
 						reason, len(s.Rooms()), s.InRoom("r1"), ns.Rooms()["r1"]))

@@ -712,6 +712,13 @@ func TestDynamicNamespaces(t *testing.T) {
 	c2 := ts.ws()
 	c2.send("40/room-1,")
 	c2.expectConnected("/room-1")
+	// Connection handlers run on workers: let /room-1's finish before
+	// /room-2's middleware, so that the order below is fixed.
+	waitFor(t, "the second /room-1 connection handler", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(order) == 5
+	})
 	c2.send("40/room-2,")
 	c2.expectConnected("/room-2")
 	if name := recv(t, created, "new namespace"); name != "/room-2" {

@@ -78,15 +78,21 @@ func (s *Session) pollPost(c *conn, body []byte, extra []byte) {
 		body = append([]byte(nil), body...)
 	}
 	s.onHome(c.l, func() {
-		defer s.posting.Store(false)
+		// The next POST may come as soon as the client has this one's
+		// answer, which another loop may write before this closure ends:
+		// free the session for it before answering.
+		answer := func(status int, body []byte) {
+			s.posting.Store(false)
+			s.answer(c, status, body, extra)
+		}
 		switch s.state {
 		case stateClosing:
 			// As the reference: the packets of a closing session are
 			// dropped, and the client, told "ok", polls for the close.
-			s.answer(c, 200, okBody, extra)
+			answer(200, okBody)
 			return
 		case stateClosed:
-			s.answer(c, 400, nil, extra)
+			answer(400, nil)
 			return
 		}
 		var err error
@@ -99,10 +105,10 @@ func (s *Session) pollPost(c *conn, body []byte, extra []byte) {
 		})
 		switch {
 		case errors.Is(err, errStop), err == nil:
-			s.answer(c, 200, okBody, extra)
+			answer(200, okBody)
 		default:
 			s.srv.log.Info("eio: closing session after malformed polling payload", "sid", s.id, "err", err)
-			s.answer(c, 400, nil, extra)
+			answer(400, nil)
 			s.close(ReasonParseError, err)
 		}
 	})

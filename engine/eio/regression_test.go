@@ -7,6 +7,7 @@ package eio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -398,5 +399,49 @@ func TestRegression_PostToClosingSessionRefused(t *testing.T) {
 	case m := <-ts.h.msgs:
 		t.Fatalf("message %q of a closing session delivered", m.data)
 	default:
+	}
+}
+
+// TestRegression_OverlapRefusalWithoutCORS: a POST whose body is still
+// arriving while another POST of the session is being read is refused,
+// and the refusal carried no CORS headers, so a browser saw a network
+// error instead of the 400.
+func TestRegression_OverlapRefusalWithoutCORS(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{CORS: &CORS{Origins: []string{"http://app.test"}}})
+	sid, s := ts.openPolling()
+	head := "POST " + ts.path + "?EIO=4&transport=polling&sid=" + sid +
+		" HTTP/1.1\r\nHost: x\r\nOrigin: http://app.test\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\n4"
+	first, second := ts.dialRaw(), ts.dialRaw()
+	first.send(head)
+	time.Sleep(100 * time.Millisecond) // for the first POST's head to arrive
+	second.send(head)
+	resp, _ := second.response()
+	if resp.StatusCode != 400 || resp.Header.Get("Access-Control-Allow-Origin") != "http://app.test" {
+		t.Fatalf("overlapping POST: %d, Access-Control-Allow-Origin %q; want 400 with the CORS headers",
+			resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	ts.h.expectClose(t, s, ReasonTransportError)
+}
+
+// TestRegression_BackToBackPostsAcrossLoops: a POST answered by the loop
+// of its connection freed the session for the next POST only after the
+// session's home loop had finished its work, so a client that posted
+// again as soon as it had the answer could be refused as overlapping
+// (and its session closed) when the home loop lagged. Each POST here is
+// sent the moment the previous one is answered, on a connection that may
+// live on the other loop.
+func TestRegression_BackToBackPostsAcrossLoops(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Config{}, ReactorConfig{Loops: 2})
+	sid, _ := ts.openPolling()
+	q := ts.path + "?EIO=4&transport=polling&sid=" + sid
+	for _, rc := range []*rawConn{ts.dialRaw(), ts.dialRaw()} {
+		for i := range 300 {
+			rc.send(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n4%d", q, i%10))
+			if resp, body := rc.response(); resp.StatusCode != 200 || body != "ok" {
+				t.Fatalf("POST %d: %d %q", i, resp.StatusCode, body)
+			}
+		}
 	}
 }

@@ -265,8 +265,12 @@ func (s *Server) bodyArriving(c *conn, req *httphead.Request) {
 		return
 	}
 	if !sess.posting.CompareAndSwap(false, true) {
+		var cors []byte
+		if s.cfg.CORS != nil {
+			cors = s.cfg.CORS.appendHeaders(nil, req.Header("Origin"), nil, false)
+		}
 		c.keepAlive = false
-		c.respond(appendHead(nil, 400, "", 0, false, cacheControl))
+		c.respond(appendHead(nil, 400, "", 0, false, cacheControl, cors))
 		sess.closeFrom(c.l, ReasonTransportError, errOverlapPost)
 		return
 	}
