@@ -124,16 +124,14 @@ func (c *AckCollector) Count(n int) {
 func (c *AckCollector) Add(args Args) { c.add(args) }
 
 func (c *AckCollector) add(args Args) {
-	size := len(args.raw)
-	for _, a := range args.atts {
-		size += len(a)
-	}
 	c.mu.Lock()
-	if c.maxBytes > 0 && c.bytes+size > c.maxBytes {
+	if c.maxBytes > 0 && c.bytes+args.size() > c.maxBytes {
 		c.dropped++
 	} else {
 		c.responses = append(c.responses, args)
-		c.bytes += size
+		if c.maxBytes > 0 {
+			c.bytes += args.size()
+		}
 	}
 	c.check()
 	c.mu.Unlock()

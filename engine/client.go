@@ -208,9 +208,9 @@ func connectErrorJSON(err error) []byte {
 
 func appendJSONObject(dst []byte, key, value string) []byte {
 	dst = append(dst, '{')
-	dst = appendJSONString(dst, key)
+	dst = socketio.AppendQuoted(dst, key)
 	dst = append(dst, ':')
-	dst = appendJSONString(dst, value)
+	dst = socketio.AppendQuoted(dst, value)
 	return append(dst, '}')
 }
 
@@ -265,6 +265,9 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 			return
 		}
 		name, ok := s.ns.handlerSet.name(nb)
+		if !ok && s.ns.parent != nil {
+			name, ok = s.ns.parent.name(nb)
+		}
 		if !ok {
 			name = string(nb)
 		}
@@ -306,11 +309,7 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 // eventWeight is what a queued event costs in memory, roughly: its
 // arguments and attachments, and its bookkeeping.
 func eventWeight(e *Event) int {
-	n := 128 + len(e.Name) + len(e.Args.raw)
-	for _, a := range e.Args.atts {
-		n += len(a)
-	}
-	return n
+	return 128 + len(e.Name) + e.Args.size()
 }
 
 // close disconnects the socket. Home loop only. The disconnecting

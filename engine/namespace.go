@@ -59,8 +59,8 @@ type Namespace struct {
 	ackIDs  atomic.Uint64
 
 	// users counts the sockets connecting to or connected to a child
-	// namespace, under srv.mu, so that an empty one can be removed
-	// (Config.CleanupEmptyChildNamespaces) without racing a CONNECT.
+	// namespace, under srv.mu, when Config.CleanupEmptyChildNamespaces
+	// removes empty ones, so that a removal never races a CONNECT.
 	users int
 }
 

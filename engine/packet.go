@@ -31,7 +31,7 @@ func NewEventPacket(nsp, event string, args ...any) (*Packet, error) {
 	}
 	data := make([]byte, 0, 64)
 	data = append(data, '[')
-	data = appendJSONString(data, event)
+	data = socketio.AppendQuoted(data, event)
 	var atts [][]byte
 	if len(args) > 0 {
 		var err error
@@ -75,18 +75,4 @@ func packetMessage(t socketio.Type, nsp string, n int, id uint64, hasID bool, da
 		b.Binary(a)
 	}
 	return b.Message()
-}
-
-// appendJSONString appends s as a JSON string the way encoding/json does:
-// plain names, the usual case, without allocating.
-func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _, _ := socketio.EncodeArgs(dst, []any{s})
-			return b
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
 }

@@ -292,13 +292,14 @@ func (s *Server) OnNewNamespace(fn func(*Namespace)) {
 
 // namespaceFor finds the namespace a CONNECT names, creating a dynamic
 // child when a parent accepts the name. It returns nil for an unknown one.
-// A child namespace it returns counts one more user until release.
+// With CleanupEmptyChildNamespaces, a child namespace it returns counts
+// one more user until release.
 func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 	s.mu.RLock()
 	ns := s.nsps[name]
 	parents := s.parents
 	s.mu.RUnlock()
-	if ns != nil && ns.parent == nil {
+	if ns != nil && !s.counts(ns) {
 		return ns
 	}
 	if ns != nil {
@@ -325,7 +326,7 @@ func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 			p.children = append(p.children, ns)
 			p.mu.Unlock()
 		}
-		if ns.parent != nil {
+		if s.counts(ns) {
 			ns.users++
 		}
 		hooks := s.onNamespace
@@ -338,16 +339,22 @@ func (s *Server) namespaceFor(name string, auth []byte) *Namespace {
 	return nil
 }
 
+// counts reports whether ns's users are counted: only children, and only
+// when empty ones are removed.
+func (s *Server) counts(ns *Namespace) bool {
+	return ns.parent != nil && s.cfg.CleanupEmptyChildNamespaces
+}
+
 // release ends a use of ns that namespaceFor counted: a socket refused,
-// or gone. With CleanupEmptyChildNamespaces, the last one removes ns.
+// or gone. The last one removes ns and closes its adapter.
 func (s *Server) release(ns *Namespace) {
-	if ns.parent == nil {
+	if !s.counts(ns) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ns.users--
-	if ns.users > 0 || !s.cfg.CleanupEmptyChildNamespaces || s.nsps[ns.name] != ns {
+	if ns.users > 0 || s.nsps[ns.name] != ns {
+		s.mu.Unlock()
 		return
 	}
 	delete(s.nsps, ns.name)
@@ -355,6 +362,10 @@ func (s *Server) release(ns *Namespace) {
 	p.mu.Lock()
 	p.children = slices.DeleteFunc(p.children, func(c *Namespace) bool { return c == ns })
 	p.mu.Unlock()
+	s.mu.Unlock()
+	if err := ns.adapter.Close(); err != nil {
+		s.log.Warn("engine: closing the adapter of a removed namespace", "nsp", ns.name, "err", err)
+	}
 }
 
 // Namespaces returns every namespace.

@@ -44,7 +44,7 @@ func AppendBinaryEvent(dst []byte, nsp string, attachments int, id uint64, hasID
 	}
 	dst = AppendHeader(dst, t, nsp, attachments, id, hasID)
 	dst = append(dst, '[')
-	dst = appendQuoted(dst, name)
+	dst = AppendQuoted(dst, name)
 	if len(args) > 0 {
 		dst = append(dst, ',')
 		dst = append(dst, args...)
@@ -91,7 +91,7 @@ func EncodeEvent(nsp string, id uint64, hasID bool, name string, args []any) (te
 	defer putScratch(bp)
 	b := AppendHeader(*bp, Event, nsp, 0, id, hasID)
 	b = append(b, '[')
-	b = appendQuoted(b, name)
+	b = AppendQuoted(b, name)
 	if len(args) > 0 {
 		b = append(b, ',')
 		b, attachments, err = EncodeArgs(b, args)

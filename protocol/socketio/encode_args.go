@@ -58,7 +58,7 @@ func appendArg(dst []byte, a any, atts [][]byte) ([]byte, [][]byte, error) {
 	case nil:
 		return append(dst, "null"...), atts, nil
 	case string:
-		return appendQuoted(dst, v), atts, nil
+		return AppendQuoted(dst, v), atts, nil
 	case bool:
 		return strconv.AppendBool(dst, v), atts, nil
 	case int:

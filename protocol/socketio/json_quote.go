@@ -47,10 +47,10 @@ func AppendJSONString(dst []byte, s string) []byte {
 	return appendJSONString(dst, s, &plainEscapes)
 }
 
-// appendQuoted appends s as a JSON string escaped as sonic.ConfigStd
-// does: HTML-safe, invalid UTF-8 as U+FFFD, U+2028/U+2029 escaped for
-// JavaScript.
-func appendQuoted(dst []byte, s string) []byte {
+// AppendQuoted appends s as a JSON string escaped as sonic.ConfigStd
+// does, as the Socket.IO encoder writes every string: HTML-safe, invalid
+// UTF-8 as U+FFFD, U+2028/U+2029 escaped for JavaScript.
+func AppendQuoted(dst []byte, s string) []byte {
 	return appendJSONString(dst, s, &htmlSafeEscapes)
 }
 

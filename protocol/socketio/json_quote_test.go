@@ -38,8 +38,8 @@ func TestAppendQuotedMatchesSonic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendQuoted(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
+		if got := AppendQuoted(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("AppendQuoted(%q) = %s, want %s", s, got, want)
 		}
 	}
 }
@@ -57,8 +57,8 @@ func FuzzAppendJSONString(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendQuoted(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("appendQuoted(%q) = %s, want %s", s, got, want)
+		if got := AppendQuoted(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendQuoted(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

@@ -92,10 +92,10 @@ func TestAppendQuotedMatchesEncodingJSON(t *testing.T) {
 		"", "plain", `q"b\s`, "<script>&amp;</script>", "tab\tnl\ncr\r", "\x00\x01\x1f\x7f",
 		"é日本😀", "\u2028\u2029", "bad\xffutf8\xc3", "\b\f",
 	} {
-		got := appendQuoted(nil, s)
+		got := AppendQuoted(nil, s)
 		var back string
 		if err := json.Unmarshal(got, &back); err != nil {
-			t.Errorf("appendQuoted(%q) = %s: invalid JSON: %v", s, got, err)
+			t.Errorf("AppendQuoted(%q) = %s: invalid JSON: %v", s, got, err)
 			continue
 		}
 		want := strings.ToValidUTF8(s, "\uFFFD")
@@ -104,13 +104,13 @@ func TestAppendQuotedMatchesEncodingJSON(t *testing.T) {
 			want = string([]rune(s))
 		}
 		if back != want {
-			t.Errorf("appendQuoted(%q) round-trips to %q", s, back)
+			t.Errorf("AppendQuoted(%q) round-trips to %q", s, back)
 		}
 		if strings.ContainsAny(string(got), "<>&\u2028\u2029") {
-			t.Errorf("appendQuoted(%q) = %s is not HTML-safe", s, got)
+			t.Errorf("AppendQuoted(%q) = %s is not HTML-safe", s, got)
 		}
 		if err := validJSON(got); err != nil {
-			t.Errorf("appendQuoted(%q) = %s rejected by scanner: %v", s, got, err)
+			t.Errorf("AppendQuoted(%q) = %s rejected by scanner: %v", s, got, err)
 		}
 	}
 }
