@@ -50,7 +50,6 @@ type conn struct {
 	// the loop's pending arena, so that an idle connection holds none.
 	head, tail int32 // -1 when nothing is queued
 	dirty      bool
-	outBytes   int
 
 	pollFor *Session // session whose GET this connection holds
 	postFor *Session // session whose POST body this connection is reading
@@ -70,7 +69,6 @@ func (c *conn) write(b []byte) {
 		return
 	}
 	c.l.queue(c, b)
-	c.outBytes += len(b)
 }
 
 const iovMax = 1024
@@ -86,7 +84,7 @@ func (c *conn) flush() {
 		return
 	}
 	out := c.l.chain(c)
-	c.outBytes = 0
+	defer clear(out) // the scratch must not keep the buffers alive
 	limit := c.l.r.cfg.MaxOutboundBytes
 	for rest := out; len(rest) > 0 && !c.closed; {
 		if c.gc.OutboundBuffered() > limit {

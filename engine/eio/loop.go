@@ -235,7 +235,6 @@ func (l *Loop) flush() {
 		}
 	}
 	clear(l.pending)
-	clear(l.iov)
 	if cap(l.pending) > maxPending {
 		l.pending = nil // a burst's peak is not kept for ever
 	}

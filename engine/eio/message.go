@@ -100,8 +100,8 @@ func (b *MessageBuilder) Grow(n int) *MessageBuilder {
 
 // Message returns the built Message and resets the builder.
 func (b *MessageBuilder) Message() *Message {
-	m := b.m
-	if m == nil || !aliases(b.frames, m.small[:]) {
+	m := b.m // frames may have outgrown m.small: they are set below either way
+	if m == nil {
 		m = &Message{}
 	}
 	m.frames = b.frames
@@ -120,11 +120,6 @@ func (b *MessageBuilder) Message() *Message {
 		m.pollOnce.Do(func() {})
 	}
 	return m
-}
-
-// aliases reports whether a and b share their first byte's storage.
-func aliases(a, b []byte) bool {
-	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }
 
 // NewTextMessage is a Message holding one message packet with text data.

@@ -145,18 +145,22 @@ func newID() string {
 	return base64.URLEncoding.EncodeToString(b[:])
 }
 
+// corsHeaders are the CORS response headers for req, nil without CORS.
+func (s *Server) corsHeaders(req *httphead.Request, preflight bool) []byte {
+	if s.cfg.CORS == nil {
+		return nil
+	}
+	return s.cfg.CORS.appendHeaders(nil, req.Header("Origin"), req.Header("Access-Control-Request-Headers"), preflight)
+}
+
 // serveHTTP routes one complete request. body aliases the inbound buffer.
 func (s *Server) serveHTTP(c *conn, req *httphead.Request, body []byte) {
 	method := string(req.Method)
-	origin := req.Header("Origin")
 	upgrade := method == "GET" && req.HasHeaderToken("Upgrade", "websocket")
-	var extra []byte
-	if s.cfg.CORS != nil {
-		extra = s.cfg.CORS.appendHeaders(nil, origin, req.Header("Access-Control-Request-Headers"), method == "OPTIONS")
-		if method == "OPTIONS" {
-			c.respond(appendHead(nil, 204, "", 0, c.keepAlive, extra))
-			return
-		}
+	extra := s.corsHeaders(req, method == "OPTIONS")
+	if s.cfg.CORS != nil && method == "OPTIONS" {
+		c.respond(appendHead(nil, 204, "", 0, c.keepAlive, extra))
+		return
 	}
 	fail := func(code int, message string) {
 		if message == "" {
@@ -265,12 +269,8 @@ func (s *Server) bodyArriving(c *conn, req *httphead.Request) {
 		return
 	}
 	if !sess.posting.CompareAndSwap(false, true) {
-		var cors []byte
-		if s.cfg.CORS != nil {
-			cors = s.cfg.CORS.appendHeaders(nil, req.Header("Origin"), nil, false)
-		}
 		c.keepAlive = false
-		c.respond(appendHead(nil, 400, "", 0, false, cacheControl, cors))
+		c.respond(appendHead(nil, 400, "", 0, false, cacheControl, s.corsHeaders(req, false)))
 		sess.closeFrom(c.l, ReasonTransportError, errOverlapPost)
 		return
 	}

@@ -70,9 +70,7 @@ func (s *Session) abortUpgrade() {
 		return
 	}
 	s.probe, s.probed = nil, false
-	if s.state == stateOpen {
-		s.home.stop(&s.aux) // otherwise it holds the close wait
-	}
+	s.home.stop(&s.aux)
 	c.post(s.home, func() {
 		c.s = nil
 		c.wsCloseWith(ws.StatusNormalClosure, "")
