@@ -125,12 +125,12 @@ func (c *AckCollector) Add(args Args) { c.add(args) }
 
 func (c *AckCollector) add(args Args) {
 	c.mu.Lock()
-	if c.maxBytes > 0 && c.bytes+args.size() > c.maxBytes {
+	if c.maxBytes > 0 && c.bytes+args.Size() > c.maxBytes {
 		c.dropped++
 	} else {
 		c.responses = append(c.responses, args)
 		if c.maxBytes > 0 {
-			c.bytes += args.size()
+			c.bytes += args.Size()
 		}
 	}
 	c.check()

@@ -22,8 +22,8 @@ func (a Args) Len() int { return a.raw.Len() }
 // as placeholders, or nil when there is no such argument.
 func (a Args) Raw(i int) json.RawMessage { return json.RawMessage(a.raw.At(i)) }
 
-// size is the bytes the arguments hold, attachments included.
-func (a Args) size() int {
+// Size is the bytes the arguments hold, attachments included.
+func (a Args) Size() int {
 	n := len(a.raw)
 	for _, b := range a.atts {
 		n += len(b)

@@ -309,7 +309,7 @@ func (s *Socket) onPacket(p socketio.Packet, atts [][]byte, owned bool) {
 // eventWeight is what a queued event costs in memory, roughly: its
 // arguments and attachments, and its bookkeeping.
 func eventWeight(e *Event) int {
-	return 128 + len(e.Name) + e.Args.size()
+	return 128 + len(e.Name) + e.Args.Size()
 }
 
 // close disconnects the socket. Home loop only. The disconnecting

@@ -134,6 +134,13 @@ func (s *Socket) Rooms() []string {
 	return out
 }
 
+// RoomCount is the number of rooms the socket is in, its own included.
+func (s *Socket) RoomCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rooms) + 1
+}
+
 // InRoom reports whether the socket is in room.
 func (s *Socket) InRoom(room string) bool {
 	if room == s.id {

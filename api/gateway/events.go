@@ -57,7 +57,7 @@ func (g *Gateway) onJoin(e *engine.Event) {
 		if !p.canJoin(room) {
 			return "not allowed to join " + room
 		}
-		if max := g.cfg.Limits.MaxRooms; max > 0 && !s.InRoom(room) && len(s.Rooms()) >= max {
+		if max := g.cfg.Limits.MaxRooms; max > 0 && !s.InRoom(room) && s.RoomCount() >= max {
 			return "a socket may be in at most " + strconv.Itoa(max) + " rooms"
 		}
 		return ""
@@ -118,12 +118,13 @@ func (g *Gateway) onPublish(e *engine.Event) {
 	}
 	room, ok := e.Args.String(0)
 	event, ok2 := e.Args.String(1)
+	why := g.badRoom(room)
 	switch {
 	case !ok || room == "" || !ok2 || event == "":
 		errAck(e, "bad_request", g.cfg.Events.Publish+" takes a room, an event name and data")
 		return
-	case g.badRoom(room) != "":
-		errAck(e, "bad_request", g.badRoom(room))
+	case why != "":
+		errAck(e, "bad_request", why)
 		return
 	case strings.HasPrefix(event, ReservedPrefix):
 		errAck(e, "bad_request", "event names starting with "+ReservedPrefix+" are reserved for the server")

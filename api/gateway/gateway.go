@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -103,6 +102,7 @@ func New(cfg config.Config, opts ...Option) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g.io = io
+	g.authSlots = make(chan struct{}, max(io.Config().Workers/2, 1))
 	g.metrics = newMetrics(g)
 	for _, name := range cfg.Namespaces {
 		g.setupNamespace(io.Of(name))
@@ -132,10 +132,6 @@ func (g *Gateway) engineConfig() engine.Config {
 		// request a worker, and keep some for everything else.
 		workers = g.cfg.Backend.MaxInFlight + 256
 	}
-	if workers == 0 {
-		workers = 64 * runtime.GOMAXPROCS(0)
-	}
-	g.authSlots = make(chan struct{}, max(workers/2, 1))
 	return engine.Config{
 		Path:           g.cfg.Path,
 		Engine:         ec,

@@ -115,6 +115,22 @@ func (n *node) sendWithAck(ctx context.Context, e *emitReq, t target) (emitResul
 	return emitResult{recipients: len(acks), ack: true, acks: acks}, nil
 }
 
+// keepAcks keeps the answers that fit in budget bytes of arguments,
+// counts the others as dropped, and returns what is left of budget.
+func (r *emitResult) keepAcks(budget int) int {
+	kept := r.acks[:0]
+	for _, a := range r.acks {
+		if size := a.Size(); size <= budget {
+			kept = append(kept, a)
+			budget -= size
+		} else {
+			r.dropped++
+		}
+	}
+	r.acks = kept
+	return budget
+}
+
 // appendJSON appends the result as the emit's answer:
 //
 //	{"recipients":3}
@@ -235,23 +251,27 @@ func (a *API) handleBatch(ctx *fasthttp.RequestCtx, n *node, _ params) {
 	}
 	out := make([]byte, 0, 16+len(emits)*20)
 	out = append(out, `{"results":[`...)
+	// One ack budget for the whole batch, as for a single emit.
+	budget := n.srv.Config().MaxAckBytes
 	for i, e := range emits {
 		res, err := n.send(ctx, e, targets[i])
+		sent := i
+		if err == nil {
+			budget = res.keepAcks(budget)
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out, err = res.appendJSON(out)
+			sent = i + 1
+		}
 		if err != nil {
 			prob := a.failure(ctx, fmt.Errorf("emits[%d]: %w", i, err))
-			if i > 0 {
+			if sent > 0 {
 				// Part of the batch went out: a retry of the whole would
 				// send that part twice, so say how much.
-				prob.Sent = &i
+				prob.Sent = &sent
 			}
 			writeProblem(ctx, prob)
-			return
-		}
-		if i > 0 {
-			out = append(out, ',')
-		}
-		if out, err = res.appendJSON(out); err != nil {
-			a.fail(ctx, err)
 			return
 		}
 	}
