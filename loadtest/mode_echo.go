@@ -11,10 +11,8 @@ import (
 // and emits the next as soon as the ack arrives, for the configured
 // duration. Ops per second and round trips measure the request path.
 func (r *run) echo(ctx context.Context, tr transport, rep *reporter, res *Result) error {
-	t0 := time.Now()
-	conns, err := r.openMembers(ctx, tr, r.cfg.Conns)
+	conns, err := r.openMembers(ctx, tr, res)
 	defer r.closeAll(conns)
-	res.ConnectSeconds = time.Since(t0).Seconds()
 	if err != nil {
 		return err
 	}

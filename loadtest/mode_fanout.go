@@ -13,10 +13,8 @@ import (
 // message's latency. Churn adds connections that come and go meanwhile.
 func (r *run) fanout(ctx context.Context, tr transport, rep *reporter, res *Result) error {
 	res.Rate, res.Messages, res.Payload = r.cfg.Rate, r.cfg.Messages, r.cfg.Payload
-	t0 := time.Now()
-	conns, err := r.openMembers(ctx, tr, r.cfg.Conns)
+	conns, err := r.openMembers(ctx, tr, res)
 	defer r.closeAll(conns)
-	res.ConnectSeconds = time.Since(t0).Seconds()
 	if err != nil {
 		return err
 	}

@@ -2,17 +2,14 @@ package loadtest
 
 import (
 	"context"
-	"time"
 )
 
 // idle opens the connections, holds them for the configured duration while
 // answering pings, and reports the server's RSS per connection.
 func (r *run) idle(ctx context.Context, tr transport, rep *reporter, res *Result) error {
 	before := r.server.rss()
-	t0 := time.Now()
-	conns, err := r.openMembers(ctx, tr, r.cfg.Conns)
+	conns, err := r.openMembers(ctx, tr, res)
 	defer r.closeAll(conns)
-	res.ConnectSeconds = time.Since(t0).Seconds()
 	if err != nil {
 		return err
 	}

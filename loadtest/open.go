@@ -11,11 +11,14 @@ import (
 // not flooded.
 const dialConcurrency = 64
 
-// openMembers dials n member connections at the configured ramp, then waits
-// until each is ready (connected, and joined when the run has a room) or has
-// failed, or until the connect timeout. It returns the connections dialed;
-// the run's counters say how many are ready.
-func (r *run) openMembers(ctx context.Context, tr transport, n int) ([]conn, error) {
+// openMembers dials the configured member connections at the configured
+// ramp, then waits until each is ready (connected, and joined when the run
+// has a room) or has failed, or until the connect timeout, and records in
+// res how long that took. It returns the connections dialed; the run's
+// counters say how many are ready.
+func (r *run) openMembers(ctx context.Context, tr transport, res *Result) ([]conn, error) {
+	n := r.cfg.Conns
+	defer func(t0 time.Time) { res.ConnectSeconds = time.Since(t0).Seconds() }(time.Now())
 	var (
 		mu    sync.Mutex
 		conns = make([]conn, 0, n)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -32,22 +33,32 @@ const publishWait = 10 * time.Second
 // built and written on the connection's event loop, stamped when written.
 // It waits until the message is written, so that the count of messages
 // sent, which the expected deliveries derive from, is final when
-// publishing ends.
+// publishing ends. A connection that once failed to write in time is
+// given up on (a closed one never runs the write), so that the rest of
+// the run does not wait publishWait per message.
 func (r *run) socketPublisher(c conn, pc *pubCounters) publisher {
+	errStalled := errors.New("publish: connection closed or stalled")
+	var stalled atomic.Bool
 	return func(ctx context.Context) error {
-		done := make(chan error, 1)
-		err := c.exec(func(s *session, o out) error {
-			err := s.publish(o)
-			done <- err
-			return err
-		})
-		if err == nil {
-			select {
-			case err = <-done:
-			case <-ctx.Done():
-				err = ctx.Err()
-			case <-time.After(publishWait):
-				err = errors.New("publish: connection closed or stalled")
+		var err error
+		if stalled.Load() {
+			err = errStalled
+		} else {
+			done := make(chan error, 1)
+			err = c.exec(func(s *session, o out) error {
+				err := s.publish(o)
+				done <- err
+				return err
+			})
+			if err == nil {
+				select {
+				case err = <-done:
+				case <-ctx.Done():
+					err = ctx.Err()
+				case <-time.After(publishWait):
+					stalled.Store(true)
+					err = errStalled
+				}
 			}
 		}
 		if err != nil {
@@ -76,8 +87,7 @@ func (r *run) pushPublisher(hc *http.Client, pc *pubCounters) publisher {
 			r.errs.add("broadcast: " + err.Error())
 			return err
 		}
-		var out bytes.Buffer
-		_, _ = out.ReadFrom(resp.Body)
+		out, _ := io.ReadAll(io.LimitReader(resp.Body, maxFrame))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			pc.failed.Add(1)
@@ -85,7 +95,7 @@ func (r *run) pushPublisher(hc *http.Client, pc *pubCounters) publisher {
 			return fmt.Errorf("broadcast: %s", resp.Status)
 		}
 		pc.sent.Add(1)
-		if n, ok := scanInt(out.Bytes(), `"recipients":`); ok {
+		if n, ok := scanInt(out, `"recipients":`); ok {
 			pc.recipients.Add(n)
 		}
 		return nil

@@ -129,12 +129,16 @@ func (t *pollingTransport) do(req *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	// A payload is bounded as a WebSocket frame is: more is a broken server.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFrame+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s body: %w", req.Method, err)
 	}
+	if len(body) > maxFrame {
+		return nil, fmt.Errorf("%s body over %d bytes", req.Method, maxFrame)
+	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: %s %s: %s", errPollStatus, req.Method, resp.Status, bytes.TrimSpace(body))
+		return nil, fmt.Errorf("%w: %s %s: %.200s", errPollStatus, req.Method, resp.Status, bytes.TrimSpace(body))
 	}
 	return body, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/heraldrt/herald/protocol/websocket"
 )
 
 // maxFrame bounds a server frame, as Engine.IO's default maxHttpBufferSize
@@ -23,9 +24,6 @@ const maxFrame = 1 << 20
 
 // maxResponseHead bounds the HTTP upgrade response head.
 const maxResponseHead = 16 << 10
-
-// wsGUID is RFC 6455's key suffix for Sec-WebSocket-Accept.
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 var (
 	errUpgradeStatus = errors.New("websocket upgrade refused")
@@ -70,11 +68,10 @@ func newWSTransport(r *run) (*wsTransport, error) {
 		return nil, fmt.Errorf("websocket key: %w", err)
 	}
 	k := base64.StdEncoding.EncodeToString(key[:])
-	sum := sha1.Sum([]byte(k + wsGUID))
 	t := &wsTransport{
 		run:    r,
 		addr:   r.cfg.hostPort(),
-		accept: []byte(base64.StdEncoding.EncodeToString(sum[:])),
+		accept: websocket.AppendAccept(nil, []byte(k)),
 		shards: make(map[gnet.EventLoop]*shard),
 	}
 	t.request = fmt.Appendf(nil, "GET %s?EIO=4&transport=websocket HTTP/1.1\r\n"+
