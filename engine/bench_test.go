@@ -19,7 +19,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ func BenchmarkBroadcastEncode(b *testing.B) {
 		{"struct", "/", []any{item{ID: 7, Name: "thing", Tags: []string{"a", "b"}, Price: 9.5}}},
 		{"binary", "/", []any{map[string]any{"file": make([]byte, 1024), "name": "f"}}},
 		{"raw", "/", []any{[]byte(nil), "x"}},
+		{"json", "/", []any{json.RawMessage(`{"t":1764143000000000000,"p":"` + strings.Repeat("x", 64) + `"}`)}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

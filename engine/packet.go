@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"sync"
 
 	"github.com/heraldrt/herald/engine/eio"
@@ -29,7 +30,7 @@ func NewEventPacket(nsp, event string, args ...any) (*Packet, error) {
 	if socketio.IsReserved(event) {
 		return nil, ErrReservedEvent
 	}
-	data := make([]byte, 0, 64)
+	data := make([]byte, 0, max(64, 16+len(event)+argsSizeHint(args)))
 	data = append(data, '[')
 	data = socketio.AppendQuoted(data, event)
 	var atts [][]byte
@@ -42,6 +43,24 @@ func NewEventPacket(nsp, event string, args ...any) (*Packet, error) {
 	}
 	data = append(data, ']')
 	return &Packet{Namespace: nsp, Data: data, Attachments: atts}, nil
+}
+
+// argsSizeHint is a lower bound of the encoded size of args, from those
+// whose size is known without encoding them, so that a broadcast of a
+// large payload fills its buffer once instead of regrowing it.
+func argsSizeHint(args []any) int {
+	n := 0
+	for _, a := range args {
+		switch v := a.(type) {
+		case Args:
+			n += len(v.raw)
+		case json.RawMessage:
+			n += len(v)
+		case string:
+			n += len(v) + 2
+		}
+	}
+	return n
 }
 
 // Message returns the packet encoded as one Engine.IO message, building it

@@ -3,6 +3,7 @@ package eio
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -48,6 +49,9 @@ type Loop struct {
 
 	wheel wheel
 	now   time.Time
+	// ticking is set while a tick task is queued in gnet, so that a busy
+	// loop does not collect one per tick.
+	ticking atomic.Bool
 
 	dirty    []*conn
 	flushing []*conn
@@ -62,7 +66,7 @@ func newLoop(r *Reactor, idx int, el gnet.EventLoop) *Loop {
 	l := &Loop{r: r, idx: idx, el: el, now: time.Now()}
 	l.wheel.init(r.cfg.Tick, l.now)
 	l.drain = func(context.Context) error { l.enter(); l.leave(); return nil }
-	l.tick = func(context.Context) error { l.enter(); l.onTick(); l.leave(); return nil }
+	l.tick = func(context.Context) error { l.ticking.Store(false); l.enter(); l.leave(); return nil }
 	return l
 }
 
@@ -136,6 +140,7 @@ func (l *Loop) enter() {
 // the mailbox batch by batch, flushing after each, until it is empty. A
 // steady stream of tasks thus never holds the output back.
 func (l *Loop) leave() {
+	l.advance()
 	for {
 		l.flush()
 		l.mu.Lock()
@@ -167,14 +172,33 @@ func (l *Loop) leave() {
 // maxSpareItems bounds the mailbox capacity a loop keeps between batches.
 const maxSpareItems = 4096
 
-func (l *Loop) onTick() {
-	l.wheel.advance(l.now)
+// advance fires the timers due by the loop's clock. Every callback ends
+// with it, so a loop with traffic keeps its wheel turning without tick
+// tasks, each of which costs allocations in gnet.
+func (l *Loop) advance() { l.wheel.advance(l.now) }
+
+// maybeTick queues a tick task when a timer may be due and none is queued.
+// It is safe from any goroutine.
+func (l *Loop) maybeTick(now time.Time) {
+	if !l.wheel.needsTick(now) || l.ticking.Swap(true) {
+		return
+	}
+	if err := l.el.Execute(context.Background(), l.tick); err != nil {
+		l.ticking.Store(false) // the engine is shutting down
+	}
 }
 
 // after arms t on l's wheel, counting d from now.
 func (l *Loop) after(t *timer, d time.Duration, fn func()) {
 	l.wheel.observe(time.Now())
 	l.wheel.schedule(t, d, fn)
+}
+
+// afterCoarse is after for a timer that may fire a little late: see
+// wheel.scheduleCoarse.
+func (l *Loop) afterCoarse(t *timer, d time.Duration, fn func()) {
+	l.wheel.observe(time.Now())
+	l.wheel.scheduleCoarse(t, d, fn)
 }
 
 func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }

@@ -339,10 +339,11 @@ func (r *Reactor) OnTraffic(gc gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// OnTick drives every loop's timing wheel.
+// OnTick drives the timing wheel of every loop that may have a timer due.
 func (r *Reactor) OnTick() (time.Duration, gnet.Action) {
+	now := time.Now()
 	for _, l := range r.Loops() {
-		_ = l.el.Execute(context.Background(), l.tick)
+		l.maybeTick(now)
 	}
 	return r.cfg.Tick, gnet.None
 }

@@ -1,11 +1,22 @@
 package eio
 
-import "time"
+import (
+	"math"
+	"sync/atomic"
+	"time"
+)
 
 // wheelSlots is the number of slots of a loop's timing wheel; with the
 // default 10 ms tick one turn of the wheel covers 5.12 s and longer timers
 // wait in their slot for later turns.
 const wheelSlots = 512
+
+// coarseTicks is the largest granularity, in ticks, of timers that
+// tolerate being late, such as heartbeats and idle timeouts. Thousands of
+// them then share a tenth of the ticks, and a loop with nothing else due
+// wakes that much less often. A timer is never made later than a
+// sixteenth of its duration, so that short intervals keep their rhythm.
+const coarseTicks = 10
 
 // timer is an intrusive wheel entry. Owners embed it, so arming a timer never
 // allocates. A timer belongs to one loop and is touched only there.
@@ -22,6 +33,14 @@ type wheel struct {
 	now   int64             // last tick processed
 	clock time.Time         // latest time seen, which may be past the last tick
 	slots [wheelSlots]timer // list heads
+	// due is a lower bound of the tick of the earliest armed timer
+	// (math.MaxInt64 when none is), for the ticker to skip loops with
+	// nothing due. Only the loop writes it.
+	due atomic.Int64
+	// pending holds the slot being fired; a field, not a local, because
+	// its address is taken and a local would escape: one allocation per
+	// tick.
+	pending timer
 }
 
 func (w *wheel) init(tick time.Duration, now time.Time) {
@@ -30,6 +49,7 @@ func (w *wheel) init(tick time.Duration, now time.Time) {
 		h := &w.slots[i]
 		h.prev, h.next = h, h
 	}
+	w.due.Store(math.MaxInt64)
 }
 
 // observe moves the wheel's clock forward, so that timers armed now count
@@ -44,15 +64,35 @@ func (w *wheel) observe(now time.Time) {
 // replacing any earlier arming. It never fires early: it fires on the
 // first tick at or after clock+d.
 func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
-	w.cancel(t)
-	due := w.clock.Sub(w.start) + d
-	when := int64((due + w.tick - 1) / w.tick)
-	if when <= w.now {
-		when = w.now + 1
+	w.arm(t, w.tickAfter(d), fn)
+}
+
+// scheduleCoarse is schedule for a timer that may fire late, by up to
+// coarseTicks or a sixteenth of d, whichever is less.
+func (w *wheel) scheduleCoarse(t *timer, d time.Duration, fn func()) {
+	g := min(int64(d/16/w.tick), coarseTicks)
+	when := w.tickAfter(d)
+	if g > 1 {
+		when = (when + g - 1) / g * g
 	}
+	w.arm(t, when, fn)
+}
+
+// tickAfter is the first tick at or after clock+d, and after the last tick
+// processed.
+func (w *wheel) tickAfter(d time.Duration) int64 {
+	due := w.clock.Sub(w.start) + d
+	return max(int64((due+w.tick-1)/w.tick), w.now+1)
+}
+
+func (w *wheel) arm(t *timer, when int64, fn func()) {
+	w.cancel(t)
 	t.when = when
 	t.fire = fn
 	w.insert(t, &w.slots[t.when%wheelSlots])
+	if when < w.due.Load() {
+		w.due.Store(when)
+	}
 }
 
 func (w *wheel) cancel(t *timer) {
@@ -70,7 +110,10 @@ func (w *wheel) cancel(t *timer) {
 func (w *wheel) advance(now time.Time) {
 	w.observe(now)
 	target := int64(now.Sub(w.start) / w.tick)
-	var pending timer
+	if w.now >= target {
+		return
+	}
+	pending := &w.pending
 	for w.now < target {
 		w.now++
 		h := &w.slots[w.now%wheelSlots]
@@ -79,9 +122,9 @@ func (w *wheel) advance(now time.Time) {
 		}
 		// Move the slot's entries to pending, then take them one by one.
 		pending.next, pending.prev = h.next, h.prev
-		pending.next.prev, pending.prev.next = &pending, &pending
+		pending.next.prev, pending.prev.next = pending, pending
 		h.next, h.prev = h, h
-		for pending.next != &pending {
+		for pending.next != pending {
 			t := pending.next
 			w.cancel(t)
 			if t.when > w.now {
@@ -91,6 +134,25 @@ func (w *wheel) advance(now time.Time) {
 			t.fire()
 		}
 	}
+	w.due.Store(w.firstArmed())
+}
+
+// firstArmed is the tick of the first non-empty slot after the current
+// one: no timer is due before it, since a timer waits in the slot of its
+// tick or, when that is more than a turn away, in an earlier one.
+func (w *wheel) firstArmed() int64 {
+	for k := w.now + 1; k <= w.now+wheelSlots; k++ {
+		if h := &w.slots[k%wheelSlots]; h.next != h {
+			return k
+		}
+	}
+	return math.MaxInt64
+}
+
+// needsTick reports whether a timer may be due at now. It is safe from any
+// goroutine.
+func (w *wheel) needsTick(now time.Time) bool {
+	return int64(now.Sub(w.start)/w.tick) >= w.due.Load()
 }
 
 func (w *wheel) insert(t *timer, h *timer) {

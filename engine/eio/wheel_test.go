@@ -343,3 +343,65 @@ func TestLoopTimer(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// TestWheelAdvanceAllocs guards the loop's idle cost: a tick that fires a
+// timer which rearms itself allocates nothing.
+func TestWheelAdvanceAllocs(t *testing.T) {
+	w := newTestWheel()
+	var tm timer
+	var rearm func()
+	rearm = func() { w.schedule(&tm, wheelTick, rearm) }
+	rearm()
+	n := 0
+	if a := testing.AllocsPerRun(100, func() {
+		n++
+		w.advance(at(n))
+	}); a != 0 {
+		t.Fatalf("advance allocates %.1f times per tick", a)
+	}
+}
+
+// TestWheelDue checks the bound the ticker relies on: a wheel with nothing
+// due before a tick is not ticked, and one with a timer due is.
+func TestWheelDue(t *testing.T) {
+	t.Parallel()
+	w := newTestWheel()
+	if w.needsTick(at(100)) {
+		t.Fatal("an empty wheel gets ticks")
+	}
+	var fine, short, coarse, far timer
+	w.scheduleCoarse(&short, 12*wheelTick, func() {})
+	if short.when != 12 {
+		t.Fatalf("a coarse timer of 12 ticks is due at tick %d: later than a sixteenth", short.when)
+	}
+	w.cancel(&short)
+	w.scheduleCoarse(&coarse, 163*wheelTick, func() {})
+	if coarse.when != 170 {
+		t.Fatalf("a coarse timer for tick 163 is due at tick %d, want 170", coarse.when)
+	}
+	if w.needsTick(at(11)) || !w.needsTick(at(12)) {
+		t.Fatalf("the first tick wanted is %d, want 12 (a cancelled timer may cost a tick)", w.due.Load())
+	}
+	w.schedule(&fine, 3*wheelTick, func() {})
+	if !w.needsTick(at(3)) || w.needsTick(at(2)) {
+		t.Fatalf("a timer due at tick 3 leaves the next tick at %d", w.due.Load())
+	}
+	w.schedule(&far, (wheelSlots+50)*wheelTick, func() {}) // waits in the slot of tick 50
+	w.advance(at(3))
+	if got := w.due.Load(); got != 50 {
+		t.Fatalf("after tick 3 the next tick is %d, want 50, the slot of the far timer", got)
+	}
+	w.advance(at(50))
+	if got := w.due.Load(); got != 170 {
+		t.Fatalf("after tick 50 the next tick is %d, want 170", got)
+	}
+	w.advance(at(170))
+	if got := w.due.Load(); got != wheelSlots+50 {
+		t.Fatalf("after tick 170 the next tick is %d, want %d", got, wheelSlots+50)
+	}
+	w.cancel(&far)
+	w.advance(at(171))
+	if w.needsTick(at(10 * wheelSlots)) {
+		t.Fatal("a wheel whose timers all fired or were cancelled gets ticks")
+	}
+}
