@@ -64,7 +64,7 @@ type Loop struct {
 
 func newLoop(r *Reactor, idx int, el gnet.EventLoop) *Loop {
 	l := &Loop{r: r, idx: idx, el: el, now: time.Now()}
-	l.wheel.init(r.cfg.Tick, l.now)
+	l.wheel.init(r.cfg.Tick, r.cfg.TimerSlack, l.now)
 	l.drain = func(context.Context) error { l.enter(); l.leave(); return nil }
 	l.tick = func(context.Context) error { l.ticking.Store(false); l.enter(); l.leave(); return nil }
 	return l

@@ -11,13 +11,6 @@ import (
 // wait in their slot for later turns.
 const wheelSlots = 512
 
-// coarseTicks is the largest granularity, in ticks, of timers that
-// tolerate being late, such as heartbeats and idle timeouts. Thousands of
-// them then share a tenth of the ticks, and a loop with nothing else due
-// wakes that much less often. A timer is never made later than a
-// sixteenth of its duration, so that short intervals keep their rhythm.
-const coarseTicks = 10
-
 // timer is an intrusive wheel entry. Owners embed it, so arming a timer never
 // allocates. A timer belongs to one loop and is touched only there.
 type timer struct {
@@ -29,6 +22,7 @@ type timer struct {
 // wheel is a hashed timing wheel driven by its loop's ticks.
 type wheel struct {
 	tick  time.Duration
+	slack int64 // ticks a coarse timer may be late by
 	start time.Time
 	now   int64             // last tick processed
 	clock time.Time         // latest time seen, which may be past the last tick
@@ -43,8 +37,9 @@ type wheel struct {
 	pending timer
 }
 
-func (w *wheel) init(tick time.Duration, now time.Time) {
+func (w *wheel) init(tick, slack time.Duration, now time.Time) {
 	w.tick, w.start, w.clock = tick, now, now
+	w.slack = max(0, int64(slack/tick))
 	for i := range w.slots {
 		h := &w.slots[i]
 		h.prev, h.next = h, h
@@ -67,10 +62,13 @@ func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
 	w.arm(t, w.tickAfter(d), fn)
 }
 
-// scheduleCoarse is schedule for a timer that may fire late, by up to
-// coarseTicks or a sixteenth of d, whichever is less.
+// scheduleCoarse is schedule for a timer that may fire late, by up to the
+// wheel's slack or a sixteenth of d, whichever is less. Such timers fire
+// on ticks that are multiples of that granularity, so that many share one
+// and a loop with nothing else due wakes that much less often; a sixteenth
+// keeps short intervals in their rhythm.
 func (w *wheel) scheduleCoarse(t *timer, d time.Duration, fn func()) {
-	g := min(int64(d/16/w.tick), coarseTicks)
+	g := min(int64(d/16/w.tick), w.slack)
 	when := w.tickAfter(d)
 	if g > 1 {
 		when = (when + g - 1) / g * g

@@ -15,7 +15,7 @@ var wheelStart = time.Unix(1000, 0)
 
 func newTestWheel() *wheel {
 	w := new(wheel)
-	w.init(wheelTick, wheelStart)
+	w.init(wheelTick, 10*wheelTick, wheelStart)
 	return w
 }
 
@@ -375,6 +375,13 @@ func TestWheelDue(t *testing.T) {
 		t.Fatalf("a coarse timer of 12 ticks is due at tick %d: later than a sixteenth", short.when)
 	}
 	w.cancel(&short)
+	exact := new(wheel)
+	exact.init(wheelTick, -1, wheelStart)
+	exact.scheduleCoarse(&coarse, 163*wheelTick, func() {})
+	if coarse.when != 163 {
+		t.Fatalf("without slack a coarse timer for tick 163 is due at tick %d", coarse.when)
+	}
+	exact.cancel(&coarse)
 	w.scheduleCoarse(&coarse, 163*wheelTick, func() {})
 	if coarse.when != 170 {
 		t.Fatalf("a coarse timer for tick 163 is due at tick %d, want 170", coarse.when)
