@@ -48,10 +48,8 @@ func run(addr string, log *slog.Logger) error {
 	// other (a poll against a close, a poll against an upgrade) and expect
 	// the outcome of processing them in arrival order, as the single-threaded
 	// reference does; one loop does the same. Their 300/200 ms heartbeats
-	// also want finer timers than the default 10 ms tick, and no slack: a
-	// test polls exactly pingInterval+pingTimeout after the handshake and
-	// expects the session gone.
-	r := eio.NewReactor(eio.ReactorConfig{Logger: log, Loops: 1, Tick: time.Millisecond, TimerSlack: -1})
+	// also want finer timers than the default 10 ms tick.
+	r := eio.NewReactor(eio.ReactorConfig{Logger: log, Loops: 1, Tick: time.Millisecond})
 	ecfg := suiteEngine()
 	ecfg.Handler = echoHandler{}
 	echo, err := eio.NewServer(ecfg)

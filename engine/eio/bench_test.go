@@ -70,7 +70,7 @@ func BenchmarkMessagePolling(b *testing.B) {
 func BenchmarkWheel(b *testing.B) {
 	start := time.Unix(0, 0)
 	var w wheel
-	w.init(10*time.Millisecond, 100*time.Millisecond, start)
+	w.init(10*time.Millisecond, start)
 	timers := make([]timer, 10000)
 	nop := func() {}
 	for i := range timers {

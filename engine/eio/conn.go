@@ -122,7 +122,7 @@ func (c *conn) flush() {
 // watchIdle starts the idle timer of a new connection.
 func (c *conn) watchIdle() {
 	c.freeAt = c.l.mono()
-	c.l.afterCoarse(&c.idle, c.l.r.cfg.IdleTimeout, c.checkIdle)
+	c.l.after(&c.idle, c.l.r.cfg.IdleTimeout, c.checkIdle)
 }
 
 // checkIdle closes the connection when it has been free for a request for
@@ -149,7 +149,7 @@ func (c *conn) checkIdle() {
 		}
 		d -= idle
 	}
-	c.l.afterCoarse(&c.idle, d, c.idle.fire)
+	c.l.after(&c.idle, d, c.idle.fire)
 }
 
 // closeNow closes the connection after flushing what is queued.

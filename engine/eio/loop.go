@@ -64,7 +64,7 @@ type Loop struct {
 
 func newLoop(r *Reactor, idx int, el gnet.EventLoop) *Loop {
 	l := &Loop{r: r, idx: idx, el: el, now: time.Now()}
-	l.wheel.init(r.cfg.Tick, r.cfg.TimerSlack, l.now)
+	l.wheel.init(r.cfg.Tick, l.now)
 	l.drain = func(context.Context) error { l.enter(); l.leave(); return nil }
 	l.tick = func(context.Context) error { l.ticking.Store(false); l.enter(); l.leave(); return nil }
 	return l
@@ -192,13 +192,6 @@ func (l *Loop) maybeTick(now time.Time) {
 func (l *Loop) after(t *timer, d time.Duration, fn func()) {
 	l.wheel.observe(time.Now())
 	l.wheel.schedule(t, d, fn)
-}
-
-// afterCoarse is after for a timer that may fire a little late: see
-// wheel.scheduleCoarse.
-func (l *Loop) afterCoarse(t *timer, d time.Duration, fn func()) {
-	l.wheel.observe(time.Now())
-	l.wheel.scheduleCoarse(t, d, fn)
 }
 
 func (l *Loop) stop(t *timer) { l.wheel.cancel(t) }

@@ -30,11 +30,6 @@ type ReactorConfig struct {
 	MaxOutboundBytes int
 	// Tick is the resolution of the loops' timers; default 10 ms.
 	Tick time.Duration
-	// TimerSlack is how late heartbeat and idle timers may fire, so that
-	// thousands of them share a few ticks and a loop wakes less often;
-	// default 100 ms, never more than a sixteenth of a timer's duration.
-	// A negative value fires them on their own tick.
-	TimerSlack time.Duration
 	// MaxConns bounds the open TCP connections; a connection beyond it is
 	// closed at once. 0 means no bound.
 	MaxConns int
@@ -59,9 +54,6 @@ func (c *ReactorConfig) setDefaults() {
 	}
 	if c.Tick <= 0 {
 		c.Tick = 10 * time.Millisecond
-	}
-	if c.TimerSlack == 0 {
-		c.TimerSlack = 100 * time.Millisecond
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 60 * time.Second

@@ -82,7 +82,7 @@ func TestRegression_WheelFiresEarly(t *testing.T) {
 	const tick = 10 * time.Millisecond
 	start := time.Unix(1000, 0)
 	var w wheel
-	w.init(tick, 0, start)
+	w.init(tick, start)
 	w.advance(start.Add(19 * time.Millisecond)) // the loop's clock is now 19 ms
 	var tm timer
 	fired := false

@@ -202,7 +202,7 @@ func (s *Session) writeWS(frames []byte) {
 // armHeartbeat arms the heartbeat timer for from+d.
 func (s *Session) armHeartbeat(from time.Time, d time.Duration) {
 	s.hbDue = from.Add(d)
-	s.home.afterCoarse(&s.hb, max(0, time.Until(s.hbDue)), s.pingFn)
+	s.home.after(&s.hb, max(0, time.Until(s.hbDue)), s.pingFn)
 }
 
 // onHeartbeat fires at the ping interval, then at the pong deadline.

@@ -22,7 +22,6 @@ type timer struct {
 // wheel is a hashed timing wheel driven by its loop's ticks.
 type wheel struct {
 	tick  time.Duration
-	slack int64 // ticks a coarse timer may be late by
 	start time.Time
 	now   int64             // last tick processed
 	clock time.Time         // latest time seen, which may be past the last tick
@@ -37,9 +36,8 @@ type wheel struct {
 	pending timer
 }
 
-func (w *wheel) init(tick, slack time.Duration, now time.Time) {
+func (w *wheel) init(tick time.Duration, now time.Time) {
 	w.tick, w.start, w.clock = tick, now, now
-	w.slack = max(0, int64(slack/tick))
 	for i := range w.slots {
 		h := &w.slots[i]
 		h.prev, h.next = h, h
@@ -59,37 +57,13 @@ func (w *wheel) observe(now time.Time) {
 // replacing any earlier arming. It never fires early: it fires on the
 // first tick at or after clock+d.
 func (w *wheel) schedule(t *timer, d time.Duration, fn func()) {
-	w.arm(t, w.tickAfter(d), fn)
-}
-
-// scheduleCoarse is schedule for a timer that may fire late, by up to the
-// wheel's slack or a sixteenth of d, whichever is less. Such timers fire
-// on ticks that are multiples of that granularity, so that many share one
-// and a loop with nothing else due wakes that much less often; a sixteenth
-// keeps short intervals in their rhythm.
-func (w *wheel) scheduleCoarse(t *timer, d time.Duration, fn func()) {
-	g := min(int64(d/16/w.tick), w.slack)
-	when := w.tickAfter(d)
-	if g > 1 {
-		when = (when + g - 1) / g * g
-	}
-	w.arm(t, when, fn)
-}
-
-// tickAfter is the first tick at or after clock+d, and after the last tick
-// processed.
-func (w *wheel) tickAfter(d time.Duration) int64 {
-	due := w.clock.Sub(w.start) + d
-	return max(int64((due+w.tick-1)/w.tick), w.now+1)
-}
-
-func (w *wheel) arm(t *timer, when int64, fn func()) {
 	w.cancel(t)
-	t.when = when
+	due := w.clock.Sub(w.start) + d
+	t.when = max(int64((due+w.tick-1)/w.tick), w.now+1)
 	t.fire = fn
 	w.insert(t, &w.slots[t.when%wheelSlots])
-	if when < w.due.Load() {
-		w.due.Store(when)
+	if t.when < w.due.Load() {
+		w.due.Store(t.when)
 	}
 }
 

@@ -15,7 +15,7 @@ var wheelStart = time.Unix(1000, 0)
 
 func newTestWheel() *wheel {
 	w := new(wheel)
-	w.init(wheelTick, 10*wheelTick, wheelStart)
+	w.init(wheelTick, wheelStart)
 	return w
 }
 
@@ -369,31 +369,19 @@ func TestWheelDue(t *testing.T) {
 	if w.needsTick(at(100)) {
 		t.Fatal("an empty wheel gets ticks")
 	}
-	var fine, short, coarse, far timer
-	w.scheduleCoarse(&short, 12*wheelTick, func() {})
-	if short.when != 12 {
-		t.Fatalf("a coarse timer of 12 ticks is due at tick %d: later than a sixteenth", short.when)
-	}
-	w.cancel(&short)
-	exact := new(wheel)
-	exact.init(wheelTick, -1, wheelStart)
-	exact.scheduleCoarse(&coarse, 163*wheelTick, func() {})
-	if coarse.when != 163 {
-		t.Fatalf("without slack a coarse timer for tick 163 is due at tick %d", coarse.when)
-	}
-	exact.cancel(&coarse)
-	w.scheduleCoarse(&coarse, 163*wheelTick, func() {})
-	if coarse.when != 170 {
-		t.Fatalf("a coarse timer for tick 163 is due at tick %d, want 170", coarse.when)
-	}
-	if w.needsTick(at(11)) || !w.needsTick(at(12)) {
-		t.Fatalf("the first tick wanted is %d, want 12 (a cancelled timer may cost a tick)", w.due.Load())
+	var early, fine, later, far timer
+	w.schedule(&early, 2*wheelTick, func() {})
+	w.cancel(&early)
+	w.schedule(&later, 170*wheelTick, func() {})
+	if w.needsTick(at(1)) || !w.needsTick(at(2)) {
+		t.Fatalf("the first tick wanted is %d, want 2 (a cancelled timer may cost a tick)", w.due.Load())
 	}
 	w.schedule(&fine, 3*wheelTick, func() {})
-	if !w.needsTick(at(3)) || w.needsTick(at(2)) {
-		t.Fatalf("a timer due at tick 3 leaves the next tick at %d", w.due.Load())
-	}
 	w.schedule(&far, (wheelSlots+50)*wheelTick, func() {}) // waits in the slot of tick 50
+	w.advance(at(2))
+	if !w.needsTick(at(3)) || w.needsTick(at(2)) {
+		t.Fatalf("with a timer due at tick 3 the next tick is %d", w.due.Load())
+	}
 	w.advance(at(3))
 	if got := w.due.Load(); got != 50 {
 		t.Fatalf("after tick 3 the next tick is %d, want 50, the slot of the far timer", got)
