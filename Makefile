@@ -25,7 +25,7 @@ test: vet node_modules
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) bench-smoke
 
-# Herald, Node.js and zishang520 side by side, full scale (about 32
+# Herald, Node.js and zishang520 side by side, full scale (about 30
 # minutes): writes bench/results/RESULTS.md and its charts.
 bench-compare:
 	bash bench/compare.sh
