@@ -125,13 +125,15 @@ func (c *AckCollector) Add(args Args) { c.add(args) }
 
 func (c *AckCollector) add(args Args) {
 	c.mu.Lock()
-	if c.maxBytes > 0 && c.bytes+args.Size() > c.maxBytes {
+	n := 0
+	if c.maxBytes > 0 {
+		n = args.Size()
+	}
+	if c.maxBytes > 0 && c.bytes+n > c.maxBytes {
 		c.dropped++
 	} else {
 		c.responses = append(c.responses, args)
-		if c.maxBytes > 0 {
-			c.bytes += args.Size()
-		}
+		c.bytes += n
 	}
 	c.check()
 	c.mu.Unlock()

@@ -45,35 +45,7 @@ func (a Args) Decode(i int, v any) error {
 }
 
 // String returns argument i when it is a JSON string.
-func (a Args) String(i int) (string, bool) {
-	raw := a.raw.At(i)
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
-	if s, ok := plainString(raw); ok {
-		return s, true
-	}
-	var s string
-	if err := a.Decode(i, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// plainString decodes a JSON string of printable ASCII without escapes, the
-// usual room or user name, without a decoder's allocations.
-func plainString(raw []byte) (string, bool) {
-	n := len(raw)
-	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
-		return "", false
-	}
-	for _, c := range raw[1 : n-1] {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(raw[1 : n-1]), true
-}
+func (a Args) String(i int) (string, bool) { return socketio.Unquote(a.raw.At(i)) }
 
 // Values decodes every argument into plain Go values (maps, slices,
 // strings, float64, bool, nil and []byte).

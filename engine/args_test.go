@@ -19,24 +19,3 @@ func TestArgsString(t *testing.T) {
 		}
 	}
 }
-
-// FuzzPlainString checks the fast path against the decoder: whatever it
-// accepts, the decoder reads the same.
-func FuzzPlainString(f *testing.F) {
-	for _, s := range []string{`"room"`, `"a\"b"`, `""`, `"`, `"x`, `"é"`, `"\t"`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		s, ok := plainString(raw)
-		if !ok {
-			return
-		}
-		var want string
-		if err := socketio.DecodeArgs(raw, nil, &want); err != nil {
-			t.Fatalf("plainString accepted %q, which does not decode: %v", raw, err)
-		}
-		if s != want {
-			t.Fatalf("plainString(%q) = %q, the decoder reads %q", raw, s, want)
-		}
-	})
-}

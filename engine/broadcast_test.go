@@ -289,12 +289,7 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 	ts := startServer(t, Config{}, eio.ReactorConfig{Loops: 2})
 	ns := ts.io.Of("/")
 	ch := socketsOf(ns)
-	var cs []*wsClient
-	for range 3 {
-		c, s := ts.wsConnect("/", ch)
-		s.Join("r")
-		cs = append(cs, c)
-	}
+	cs := ts.wsMembers(ch, "r", 3)
 	type res struct {
 		args []Args
 		err  error
@@ -391,12 +386,7 @@ func TestBroadcastEmitWithAckLimit(t *testing.T) {
 	ts := startServer(t, Config{MaxAckBytes: 25})
 	ns := ts.io.Of("/")
 	ch := socketsOf(ns)
-	var cs []*wsClient
-	for range 3 {
-		c, s := ts.wsConnect("/", ch)
-		s.Join("r")
-		cs = append(cs, c)
-	}
+	cs := ts.wsMembers(ch, "r", 3)
 	got := make(chan error, 1)
 	var kept []Args
 	go func() {
@@ -595,4 +585,16 @@ func TestRoomEvents(t *testing.T) {
 			t.Fatalf("kind %d = %q", k, k.String())
 		}
 	}
+}
+
+// wsMembers connects n WebSocket clients to "/" and joins their sockets to
+// room.
+func (ts *tServer) wsMembers(ch <-chan *Socket, room string, n int) []*wsClient {
+	cs := make([]*wsClient, n)
+	for i := range cs {
+		c, s := ts.wsConnect("/", ch)
+		s.Join(room)
+		cs[i] = c
+	}
+	return cs
 }

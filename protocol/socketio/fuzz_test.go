@@ -203,3 +203,26 @@ func FuzzEventRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnquote checks Unquote against the arguments decoder: they accept
+// the same strings and read them the same (the decoder also takes null
+// for a string, which is no string).
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"room"`, `"a\"b"`, `""`, `"`, `"x`, `"é"`, `"\t"`, `"\ud800"`, `"\u00e9"`, `0"`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(trimWS(raw)) != len(raw) {
+			return // the decoder skips what Args elements never have
+		}
+		s, ok := Unquote(raw)
+		var want string
+		err := DecodeArgs(raw, nil, &want)
+		if ok != (err == nil && len(raw) > 0 && raw[0] == '"') {
+			t.Fatalf("Unquote(%q) ok=%v, the decoder says %v", raw, ok, err)
+		}
+		if s != want {
+			t.Fatalf("Unquote(%q) = %q, the decoder reads %q", raw, s, want)
+		}
+	})
+}

@@ -391,6 +391,24 @@ func stringEquals(raw []byte, escaped bool, want string) bool {
 	return string(appendUnescaped(buf[:0], raw)) == want
 }
 
+// Unquote decodes raw, the JSON text of one string, the way event names
+// are decoded: a name without escapes costs only the string itself. It
+// reports false when raw is not exactly one valid JSON string.
+func Unquote(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	end, escaped, err := scanString(raw, 0)
+	if err != nil || end != len(raw) {
+		return "", false
+	}
+	if !escaped {
+		return string(raw[1 : end-1]), true
+	}
+	var buf [64]byte
+	return string(appendUnescaped(buf[:0], raw[1:end-1])), true
+}
+
 // appendUnescaped appends the decoded contents of a validated JSON string
 // (without quotes). Unpaired surrogates become U+FFFD, as in encoding/json.
 func appendUnescaped(dst, raw []byte) []byte {
